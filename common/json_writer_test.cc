@@ -1,0 +1,48 @@
+#include "common/json_writer.h"
+
+#include "gtest/gtest.h"
+
+namespace rune::common {
+namespace {
+
+TEST(JsonWriter, CompactKeepsKeyOrderAndEscapes) {
+  JsonWriter w(JsonWriter::kCompact);
+  w.BeginObject();
+  w.Key("b");
+  w.String("x\"y\n\\");
+  w.Key("a");
+  w.Null();
+  w.Key("list");
+  w.BeginArray();
+  w.Int(-3);
+  w.Bool(true);
+  w.EndArray();
+  w.EndObject();
+  EXPECT_EQ(w.Take(), R"({"b":"x\"y\n\\","a":null,"list":[-3,true]})");
+}
+
+TEST(JsonWriter, IndentedUsesTwoSpacesAndTrailingNewline) {
+  JsonWriter w(JsonWriter::kIndented);
+  w.BeginObject();
+  w.Key("k");
+  w.BeginArray();
+  w.String("v");
+  w.EndArray();
+  w.Key("empty");
+  w.BeginObject();
+  w.EndObject();
+  w.EndObject();
+  EXPECT_EQ(w.Take(), "{\n  \"k\": [\n    \"v\"\n  ],\n  \"empty\": {}\n}\n");
+}
+
+TEST(JsonWriter, InvalidUtf8BecomesReplacementCharacter) {
+  std::string out;
+  AppendJsonString(std::string("ok\xff\xc3\xa9", 5), &out);
+  EXPECT_EQ(out, "\"ok\xEF\xBF\xBD\xC3\xA9\"");
+  out.clear();
+  AppendJsonString(std::string("\x01", 1), &out);
+  EXPECT_EQ(out, "\"\\u0001\"");
+}
+
+}  // namespace
+}  // namespace rune::common

@@ -1,0 +1,107 @@
+#include "common/runefile/runefile.h"
+
+#include "gtest/gtest.h"
+
+namespace rune::common {
+namespace {
+
+TEST(ParseRunefile, EmptyGivesDefaults) {
+  RunefileResult r = ParseRunefile("");
+  EXPECT_TRUE(r.findings.empty());
+  EXPECT_EQ(r.runefile.server.grpc_address, ":7863");
+  EXPECT_EQ(r.runefile.server.http_address, ":7861");
+  EXPECT_EQ(r.runefile.server.shutdown_timeout, absl::Seconds(30));
+  EXPECT_EQ(r.runefile.store.history_limit, 10);
+  EXPECT_TRUE(r.runefile.auth.enabled);
+}
+
+TEST(ParseRunefile, ReadsEveryKnownKey) {
+  RunefileResult r = ParseRunefile(R"(
+server:
+  grpc_address: "127.0.0.1:9000"
+  http_address: ""
+  tls: {enabled: false, cert_file: /c, key_file: /k, ca_file: /ca}
+  reflection: true
+  shutdown_timeout: 5s
+data_dir: /tmp/rune
+log: {level: debug, format: json}
+auth: {enabled: false, allow_remote_admin: true, max_failed_attempts_per_minute: 3}
+secret:
+  encryption:
+    kek: {source: env, file: /k.b64, env: MY_KEY, generate_if_missing: false}
+  limits: {max_keys: 8, max_value_bytes: 100, max_total_bytes: 800}
+config:
+  limits: {max_keys: 9}
+docker:
+  enabled: false
+  socket: /run/podman.sock
+  network: net
+  registries:
+    - {name: ghcr, registry: ghcr.io, type: basic, username: bot, password_file: /p}
+process: {enabled: false}
+orchestrator: {resync_interval: 1m, progress_deadline: 2m, stop_grace_period: 3s, max_parallel_starts: 2}
+logs: {max_bytes_per_instance: 8192, retain_deleted: 1h}
+store: {history_limit: 3}
+limits: {max_scale: 50}
+)");
+  ASSERT_TRUE(r.findings.empty()) << r.findings[0].path << ": " << r.findings[0].message;
+  const Runefile& f = r.runefile;
+  EXPECT_EQ(f.server.grpc_address, "127.0.0.1:9000");
+  EXPECT_EQ(f.server.http_address, "");
+  EXPECT_EQ(f.server.tls.ca_file, "/ca");
+  EXPECT_EQ(f.server.shutdown_timeout, absl::Seconds(5));
+  EXPECT_EQ(f.log.format, "json");
+  EXPECT_EQ(f.kek.env, "MY_KEY");
+  EXPECT_EQ(f.secret_limits.max_total_bytes, 800);
+  EXPECT_EQ(f.config_limits.max_keys, 9);
+  ASSERT_EQ(f.docker.registries.size(), 1u);
+  EXPECT_EQ(f.docker.registries[0].registry, "ghcr.io");
+  EXPECT_FALSE(f.process_enabled);
+  EXPECT_EQ(f.orchestrator.resync_interval, absl::Minutes(1));
+  EXPECT_EQ(f.max_scale, 50);
+}
+
+TEST(ParseRunefile, UnknownKeysWithPositionAndHints) {
+  RunefileResult r = ParseRunefile(
+      "server:\n  grpc-addr: \":1\"\n  bogus: 1\ncrypto:\n  kek:\n    file-path: /x\nregistries: []\n");
+  ASSERT_EQ(r.findings.size(), 4u);
+  EXPECT_EQ(r.findings[0].line, 2);
+  EXPECT_EQ(r.findings[0].column, 3);
+  EXPECT_EQ(r.findings[0].message, "unknown field \"grpc-addr\"");
+  EXPECT_EQ(r.findings[0].hint, "did you mean \"server.grpc_address\"?");
+  EXPECT_EQ(r.findings[1].message, "unknown field \"bogus\"");
+  EXPECT_EQ(r.findings[1].hint, "");
+  EXPECT_EQ(r.findings[2].path, "crypto.kek.file-path");
+  EXPECT_EQ(r.findings[2].hint, "did you mean \"secret.encryption.kek.file\"?");
+  EXPECT_EQ(r.findings[3].hint, "did you mean \"docker.registries\"?");
+}
+
+TEST(ParseRunefile, ValueErrors) {
+  RunefileResult r = ParseRunefile(
+      "server:\n  grpc_address: nope\nlog:\n  level: loud\nauth:\n  enabled: yes\nstore:\n  history_limit: 0\n");
+  ASSERT_EQ(r.findings.size(), 4u);
+  EXPECT_EQ(r.findings[0].message, "invalid address \"nope\": must be [host]:port");
+  EXPECT_EQ(r.findings[1].message, "must be one of: debug, info, warn, error; got \"loud\"");
+  EXPECT_EQ(r.findings[2].message, "expected a boolean, got a string");
+  EXPECT_EQ(r.findings[3].message, "must be between 1 and 1000, got 0");
+  EXPECT_EQ(r.findings[3].line, 8);
+}
+
+TEST(ParseRunefile, SyntaxError) {
+  RunefileResult r = ParseRunefile("server: [\n");
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].rule, "yaml-syntax");
+}
+
+TEST(IsListenAddress, Forms) {
+  EXPECT_TRUE(IsListenAddress(":7863"));
+  EXPECT_TRUE(IsListenAddress("0.0.0.0:0"));
+  EXPECT_TRUE(IsListenAddress("[::1]:7863"));
+  EXPECT_TRUE(IsListenAddress("localhost:1"));
+  EXPECT_FALSE(IsListenAddress("7863"));
+  EXPECT_FALSE(IsListenAddress(":70000"));
+  EXPECT_FALSE(IsListenAddress("a b:1"));
+}
+
+}  // namespace
+}  // namespace rune::common

@@ -1,0 +1,52 @@
+// The handler of commands whose feature is not built yet. They fail with
+// exit 1 and "Error: <command> is not implemented yet" — never a fake
+// success. Server-backed commands first resolve their settings and reach
+// runed, so that configuration and connection errors already report exactly
+// as they will once the command exists.
+#include "absl/strings/str_join.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "proto/health.grpc.pb.h"
+#include "rune/commands.h"
+#include "rune/connection.h"
+
+namespace rune::cli {
+namespace {
+
+std::string CommandName(const Invocation& inv) {
+  std::vector<std::string> names;
+  for (size_t i = 1; i < inv.parsed.path.size(); ++i) names.push_back(inv.parsed.path[i]->name);
+  return absl::StrJoin(names, " ");
+}
+
+// Flag settings that make a server-backed command work offline (SPEC §1.2).
+bool RunsOffline(const Invocation& inv) {
+  const std::string name = CommandName(inv);
+  const auto& p = inv.parsed;
+  if (name == "cast") return p.Bool("dry-run") || p.Bool("render");
+  if (name == "deps validate") return p.IsSet("file");
+  if (name == "login") return p.Bool("no-verify");
+  return false;
+}
+
+}  // namespace
+
+absl::Status RunLocalNotImplemented(Invocation& inv) {
+  return common::NotImplementedError(CommandName(inv));
+}
+
+absl::Status RunRemoteNotImplemented(Invocation& inv) {
+  if (RunsOffline(inv)) return RunLocalNotImplemented(inv);
+  RUNE_ASSIGN_OR_RETURN(ConnectionSettings settings, ResolveConnection(inv));
+  RUNE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(inv, settings));
+  auto stub = api::HealthService::NewStub(conn->channel());
+  grpc::ClientContext ctx;
+  conn->Prepare(&ctx);
+  api::GetVersionResponse response;
+  const absl::Time start = absl::Now();
+  grpc::Status status = stub->GetVersion(&ctx, api::GetVersionRequest(), &response);
+  RUNE_RETURN_IF_ERROR(conn->Finish("HealthService.GetVersion", ctx, status, start));
+  return RunLocalNotImplemented(inv);
+}
+
+}  // namespace rune::cli

@@ -1,0 +1,41 @@
+// Per-RPC request IDs (SPEC §2.2) and the RPC log line (SPEC §5.1).
+//
+// Every call gets 16 lowercase hex characters (64 random bits), sent in both
+// initial and trailing metadata as `x-rune-request-id`; handlers find it with
+// RequestIdOf(ctx) to log or embed it. When the call ends one line is logged:
+// at debug level, or at info for errors other than NotFound/AlreadyExists.
+//
+//   builder.experimental().SetInterceptorCreators(RequestIdInterceptors());
+//   std::string id = RequestIdOf(ctx);
+#ifndef RUNE_RUNED_API_REQUEST_ID_H_
+#define RUNE_RUNED_API_REQUEST_ID_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_interceptor.h"
+
+namespace rune::daemon {
+
+inline constexpr char kRequestIdKey[] = "x-rune-request-id";
+inline constexpr char kHintKey[] = "x-rune-hint";
+
+// A fresh random request ID.
+std::string NewRequestId();
+
+// The interceptor factories to install on the server.
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+RequestIdInterceptors();
+
+// The request ID of a call in progress ("" if the call is unknown).
+std::string RequestIdOf(const grpc::ServerContextBase* ctx);
+
+// Records who made the call, for the RPC log line.
+void SetSubjectOf(const grpc::ServerContextBase* ctx, absl::string_view subject);
+
+}  // namespace rune::daemon
+
+#endif  // RUNE_RUNED_API_REQUEST_ID_H_

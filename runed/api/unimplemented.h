@@ -1,0 +1,25 @@
+// Answers every RPC whose feature is not built yet with UNIMPLEMENTED and a
+// message naming the feature, e.g.
+//   "ServiceService.ListServices is not implemented yet (feature: services, secrets and configmaps)"
+// Registered as the server's generic service, it sees exactly the methods no
+// registered service implements, so each feature replaces it method by method.
+#ifndef RUNE_RUNED_API_UNIMPLEMENTED_H_
+#define RUNE_RUNED_API_UNIMPLEMENTED_H_
+
+#include "absl/strings/string_view.h"
+#include "grpcpp/generic/async_generic_service.h"
+#include "grpcpp/support/status.h"
+
+namespace rune::daemon {
+
+// The status for full method name `method` ("/rune.api.ServiceService/ListServices").
+grpc::Status UnimplementedStatus(absl::string_view method);
+
+class UnimplementedService final : public grpc::CallbackGenericService {
+ public:
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override;
+};
+
+}  // namespace rune::daemon
+
+#endif  // RUNE_RUNED_API_UNIMPLEMENTED_H_

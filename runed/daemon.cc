@@ -1,0 +1,223 @@
+#include "runed/daemon.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "absl/time/clock.h"
+#include "common/cli/help.h"
+#include "common/cli/man.h"
+#include "common/cli/parser.h"
+#include "common/errors.h"
+#include "common/version.h"
+#include "grpc/support/log.h"
+#include "grpcpp/grpcpp.h"
+#include "runed/api/health_service.h"
+#include "runed/api/request_id.h"
+#include "runed/api/unimplemented.h"
+#include "runed/logging.h"
+#include "runed/net_address.h"
+#include "runed/options.h"
+#include "runed/rest/gateway.h"
+#include "runed/rest/http_server.h"
+
+extern char** environ;
+
+namespace rune::daemon {
+namespace {
+
+constexpr int kExitFatal = 1;
+
+int Fatal(absl::string_view message) {
+  Log().Error(message);
+  return kExitFatal;
+}
+
+// gRPC's own log lines go through runed's logger.
+void GrpcLog(gpr_log_func_args* args) {
+  LogLevel level = LogLevel::kDebug;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) level = LogLevel::kWarn;
+  Log().Write(level, args->message, {{"component", "grpc"}});
+}
+
+// sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET.
+void Notify(const Environment& env, const std::string& state) {
+  auto it = env.find("NOTIFY_SOCKET");
+  if (it == env.end() || it->second.empty()) return;
+  std::string path = it->second;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) return;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  if (path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+  ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
+  ::close(fd);
+}
+
+int WriteManPage(const std::string& dir, const Environment& env) {
+  common::cli::ManInfo info;
+  info.section = 8;
+  auto epoch_text = env.find("SOURCE_DATE_EPOCH");
+  int64_t epoch;
+  if (epoch_text != env.end() && absl::SimpleAtoi(epoch_text->second, &epoch)) {
+    info.date = absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(epoch), absl::UTCTimeZone());
+  }
+  info.source = absl::StrCat("runed ", common::CurrentBuild().version);
+  info.manual = "Rune Manual";
+  info.root_sections = {
+      {"SIGNALS",
+       "",
+       {{"SIGTERM, SIGINT",
+         "Graceful shutdown: /healthz turns 503, new RPCs are refused, open streams end with "
+         "Unavailable, in-flight RPCs get up to server.shutdown_timeout. A second signal exits "
+         "at once with status 1."},
+        {"SIGHUP", "Logged and ignored: the runefile is read only at start."},
+        {"SIGPIPE", "Ignored."}}},
+      {"FILES",
+       "",
+       {{"/etc/rune/runefile.yaml", "The runefile read when --config and RUNE_CONFIG are unset."},
+        {"/var/lib/rune", "State directory of a runed running as root."}}},
+      {"EXIT STATUS",
+       "",
+       {{"0", "Clean shutdown."},
+        {"1",
+         "Fatal error: invalid runefile or settings, store or key problem, a listener that "
+         "cannot bind, a locked data directory."},
+        {"2", "Usage: unknown flag or bad flag value."}}},
+  };
+  info.see_also = {"rune(1)", "runefile(5)"};
+  for (const common::cli::ManPage& page : common::cli::RenderManPages(RunedCommand(), info)) {
+    std::ofstream file(absl::StrCat(dir, "/", page.file_name), std::ios::trunc);
+    file << page.content;
+    if (!file) return Fatal(absl::StrCat("cannot write ", dir, "/", page.file_name));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  // Signals are taken synchronously by this thread; block them before any
+  // other thread exists so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Environment env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const size_t eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<common::cli::ParsedCommand> parsed = common::cli::Parse(RunedCommand(), args);
+  if (!parsed.ok()) {
+    const common::ErrorReport report = common::Classify(parsed.status());
+    std::cerr << common::FormatHuman(report, false);
+    return report.exit_code;
+  }
+  if (parsed->help_requested) {
+    std::cout << common::cli::RenderHelp(parsed->path);
+    return 0;
+  }
+  if (parsed->Bool("version")) {
+    std::cout << common::VersionLine(common::CurrentBuild()) << "\n";
+    return 0;
+  }
+  if (parsed->IsSet("genman")) return WriteManPage(parsed->String("genman"), env);
+
+  absl::StatusOr<Options> options = ResolveOptions(*parsed, env);
+  if (!options.ok()) return Fatal(options.status().message());
+  Log().Configure(options->log_level, options->log_json);
+  gpr_set_log_function(&GrpcLog);
+  gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
+  const common::Runefile& rf = options->runefile;
+  if (rf.server.tls.enabled) {
+    return Fatal("server.tls.enabled: TLS listeners are not implemented yet");
+  }
+  if (!rf.auth.enabled) {
+    Log().Warn("authentication is disabled; every client has full access");
+  }
+
+  // Listeners first, so a busy port fails before anything else happens.
+  ServingState serving;
+  std::unique_ptr<HttpServer> http;
+  std::string http_bound = "-";
+  if (!options->http_address.empty()) {
+    http = std::make_unique<HttpServer>(
+        [&serving](const HttpRequest& r) { return HandleRest(r, serving); });
+    absl::StatusOr<std::string> bound = http->Listen(options->http_address);
+    if (!bound.ok()) return Fatal(bound.status().message());
+    http_bound = *bound;
+  }
+
+  HealthService health;
+  UnimplementedService unimplemented;
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  const std::string grpc_address = GrpcListenAddress(options->grpc_address);
+  builder.AddListeningPort(grpc_address, grpc::InsecureServerCredentials(), &grpc_port);
+  builder.RegisterService(&health);
+  builder.RegisterCallbackGenericService(&unimplemented);
+  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  builder.experimental().SetInterceptorCreators(RequestIdInterceptors());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || grpc_port == 0) {
+    return Fatal(absl::StrCat("cannot listen on ", options->grpc_address, " (gRPC)"));
+  }
+  const std::string grpc_bound =
+      absl::StrCat(grpc_address.substr(0, grpc_address.rfind(':')), ":", grpc_port);
+
+  if (http != nullptr) http->Start();
+  serving.value = Serving::kReady;
+  const std::string listening = absl::StrCat("runed ", common::CurrentBuild().version,
+                                             " listening grpc=", grpc_bound, " http=", http_bound,
+                                             " tls=false auth=", rf.auth.enabled ? "true" : "false");
+  Log().Info(listening, {{"config", options->config_path.empty() ? "-" : options->config_path},
+                         {"data_dir", options->data_dir}});
+  Notify(env, absl::StrCat("READY=1\nSTATUS=", listening, "\nMAINPID=", getpid(), "\n"));
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      Log().Info("SIGHUP ignored: reload is not supported");
+      continue;
+    }
+    Log().Info("shutting down", {{"signal", strsignal(sig)}});
+    break;
+  }
+  serving.value = Serving::kShuttingDown;
+  Notify(env, "STOPPING=1\n");
+  // A second signal ends the process at once.
+  std::thread([signals]() mutable {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) == 0 && sig != SIGHUP) _exit(1);
+    }
+  }).detach();
+  server->Shutdown(absl::ToChronoTime(absl::Now() + rf.server.shutdown_timeout));
+  server->Wait();
+  if (http != nullptr) http->Stop();
+  Log().Info("stopped");
+  return 0;
+}
+
+}  // namespace rune::daemon

@@ -1,0 +1,266 @@
+#include "runed/rest/http_server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "http_parser.h"
+#include "runed/net_address.h"
+
+namespace rune::daemon {
+namespace {
+
+constexpr int kMaxConnections = 128;
+constexpr int kIdleTimeoutMs = 60000;
+constexpr uint32_t kMaxHeaderBytes = 16 * 1024;
+constexpr size_t kMaxBodyBytes = 1 << 20;
+
+// Parser state of one connection.
+struct Exchange {
+  HttpRequest request;
+  std::string url;
+  std::string field;
+  std::string value;
+  bool in_value = false;
+  bool complete = false;
+  bool too_large = false;
+
+  void FlushHeader() {
+    if (!field.empty()) request.headers[absl::AsciiStrToLower(field)] = value;
+    field.clear();
+    value.clear();
+    in_value = false;
+  }
+};
+
+Exchange* Of(http_parser* p) { return static_cast<Exchange*>(p->data); }
+
+const http_parser_settings& Settings() {
+  static const http_parser_settings settings = [] {
+    http_parser_settings s;
+    http_parser_settings_init(&s);
+    s.on_url = [](http_parser* p, const char* at, size_t n) {
+      Of(p)->url.append(at, n);
+      return 0;
+    };
+    s.on_header_field = [](http_parser* p, const char* at, size_t n) {
+      Exchange* e = Of(p);
+      if (e->in_value) e->FlushHeader();
+      e->field.append(at, n);
+      return 0;
+    };
+    s.on_header_value = [](http_parser* p, const char* at, size_t n) {
+      Exchange* e = Of(p);
+      e->in_value = true;
+      e->value.append(at, n);
+      return 0;
+    };
+    s.on_headers_complete = [](http_parser* p) {
+      Exchange* e = Of(p);
+      e->FlushHeader();
+      e->request.method = http_method_str(static_cast<http_method>(p->method));
+      const size_t q = e->url.find('?');
+      e->request.path = e->url.substr(0, q);
+      if (q != std::string::npos) e->request.query = e->url.substr(q + 1);
+      return 0;
+    };
+    s.on_body = [](http_parser* p, const char* at, size_t n) {
+      Exchange* e = Of(p);
+      if (e->request.body.size() + n > kMaxBodyBytes) {
+        e->too_large = true;
+        return 1;
+      }
+      e->request.body.append(at, n);
+      return 0;
+    };
+    s.on_message_complete = [](http_parser* p) {
+      Of(p)->complete = true;
+      http_parser_pause(p, 1);  // one request at a time
+      return 0;
+    };
+    return s;
+  }();
+  return settings;
+}
+
+bool SendAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string Serialize(const HttpResponse& r, bool keep_alive) {
+  std::string out = absl::StrCat("HTTP/1.1 ", r.status, " ", HttpReason(r.status), "\r\n");
+  absl::StrAppend(&out, "Content-Type: ", r.content_type, "\r\n");
+  absl::StrAppend(&out, "Content-Length: ", r.body.size(), "\r\n");
+  for (const auto& [k, v] : r.headers) absl::StrAppend(&out, k, ": ", v, "\r\n");
+  absl::StrAppend(&out, "Connection: ", keep_alive ? "keep-alive" : "close", "\r\n\r\n", r.body);
+  return out;
+}
+
+HttpResponse PlainError(int status, const char* message) {
+  HttpResponse r;
+  r.status = status;
+  r.body = absl::StrCat("{\"code\":\"InvalidArgument\",\"message\":\"", message, "\",\"request_id\":null}");
+  return r;
+}
+
+}  // namespace
+
+const char* HttpReason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 499: return "Client Closed Request";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+  }
+}
+
+HttpServer::HttpServer(HttpHandler handler) : handler_(std::move(handler)) {
+  http_parser_set_max_header_size(kMaxHeaderBytes);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::StatusOr<std::string> HttpServer::Listen(const std::string& address) {
+  absl::StatusOr<SocketAddress> addr = ParseListenAddress(address);
+  if (!addr.ok()) return addr.status();
+  int fd = ::socket(addr->storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 && addr->any) {
+    // No IPv6 on this host: listen on every IPv4 address instead.
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&addr->storage);
+    const uint16_t port = reinterpret_cast<sockaddr_in6*>(&addr->storage)->sin6_port;
+    std::memset(&addr->storage, 0, sizeof(addr->storage));
+    a4->sin_family = AF_INET;
+    a4->sin_addr.s_addr = htonl(INADDR_ANY);
+    a4->sin_port = port;
+    addr->length = sizeof(sockaddr_in);
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  }
+  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  const int one = 1;
+  const int zero = 0;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (addr->storage.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr->storage), addr->length) != 0 ||
+      ::listen(fd, 128) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ": ", std::strerror(err)));
+  }
+  sockaddr_storage bound{};
+  socklen_t len = sizeof(bound);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  listen_fd_ = fd;
+  return FormatSocketAddress(reinterpret_cast<sockaddr*>(&bound));
+}
+
+void HttpServer::Start() { accept_thread_ = std::thread([this] { AcceptLoop(); }); }
+
+void HttpServer::Stop() {
+  if (stopping_.exchange(true)) return;
+  if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
+  if (accept_thread_.joinable()) accept_thread_.join();
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  listen_fd_ = -1;
+  absl::MutexLock lock(&mu_);
+  for (int fd : connections_) ::shutdown(fd, SHUT_RDWR);
+  mu_.Await(absl::Condition(
+      +[](int* n) { return *n == 0; }, &active_threads_));
+}
+
+void HttpServer::AcceptLoop() {
+  while (!stopping_) {
+    pollfd pfd{listen_fd_, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, 200);
+    if (ready <= 0 || stopping_) continue;
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    absl::MutexLock lock(&mu_);
+    if (active_threads_ >= kMaxConnections) {
+      SendAll(fd, Serialize(PlainError(503, "too many connections"), false));
+      ::close(fd);
+      continue;
+    }
+    ++active_threads_;
+    connections_.insert(fd);
+    std::thread([this, fd] { Serve(fd); }).detach();
+  }
+}
+
+void HttpServer::Serve(int fd) {
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  http_parser parser;
+  http_parser_init(&parser, HTTP_REQUEST);
+  Exchange exchange;
+  parser.data = &exchange;
+  char buf[8192];
+  std::string pending;  // bytes read past the end of the previous request
+  bool open = true;
+  while (open && !stopping_) {
+    size_t offset = 0;
+    std::string chunk;
+    if (!pending.empty()) {
+      chunk.swap(pending);
+    } else {
+      pollfd pfd{fd, POLLIN, 0};
+      if (::poll(&pfd, 1, kIdleTimeoutMs) <= 0) break;
+      const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      chunk.assign(buf, static_cast<size_t>(n));
+    }
+    const size_t parsed = http_parser_execute(&parser, &Settings(), chunk.data(), chunk.size());
+    offset = parsed;
+    const http_errno err = HTTP_PARSER_ERRNO(&parser);
+    if (err != HPE_OK && err != HPE_PAUSED) {
+      const int status = err == HPE_HEADER_OVERFLOW ? 431 : exchange.too_large ? 413 : 400;
+      SendAll(fd, Serialize(PlainError(status, http_errno_description(err)), false));
+      break;
+    }
+    if (!exchange.complete) continue;
+    const bool keep_alive = http_should_keep_alive(&parser) != 0;
+    HttpResponse response = handler_(exchange.request);
+    if (!SendAll(fd, Serialize(response, keep_alive))) break;
+    open = keep_alive;
+    pending = chunk.substr(offset);
+    exchange = Exchange();
+    http_parser_pause(&parser, 0);
+    http_parser_init(&parser, HTTP_REQUEST);
+    parser.data = &exchange;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    connections_.erase(fd);  // before close: the number may be reused at once
+  }
+  ::close(fd);
+  absl::MutexLock lock(&mu_);
+  --active_threads_;
+}
+
+}  // namespace rune::daemon
