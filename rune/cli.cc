@@ -6,11 +6,10 @@
 #include "absl/strings/match.h"
 #include "common/cli/help.h"
 #include "common/cli/parser.h"
+#include "common/environment.h"
 #include "common/errors.h"
 #include "common/version.h"
 #include "rune/command_table.h"
-
-extern char** environ;
 
 namespace rune::cli {
 namespace {
@@ -20,8 +19,10 @@ bool UseColor(const Environment& env, const Streams& io, bool no_color_flag) {
     auto it = env.find(name);
     return it == env.end() ? std::string() : it->second;
   };
+  // The flag wins over the environment; RUNE_FORCE_COLOR over the other variables.
+  if (no_color_flag) return false;
   if (get("RUNE_FORCE_COLOR") == "1") return true;
-  if (!io.stderr_tty || no_color_flag) return false;
+  if (!io.stderr_tty) return false;
   if (!get("NO_COLOR").empty() || env.count("RUNE_NO_COLOR") > 0) return false;
   return get("TERM") != "dumb";
 }
@@ -99,12 +100,7 @@ int Run(const std::vector<std::string>& args, const Environment& env, Streams io
 int Main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
-  Environment env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string entry = *e;
-    const size_t eq = entry.find('=');
-    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
+  const Environment env = common::ProcessEnvironment();
   std::ios::sync_with_stdio(false);
   Streams io;
   io.stdin_tty = isatty(STDIN_FILENO) == 1;

@@ -13,7 +13,9 @@
 #include "absl/strings/strip.h"
 #include "common/duration.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "common/version.h"
+#include "proto/health.grpc.pb.h"
 
 namespace rune::cli {
 namespace {
@@ -272,6 +274,19 @@ absl::Status Connection::Finish(absl::string_view method, const grpc::ClientCont
   }
   const std::string hint = Metadata(ctx.GetServerTrailingMetadata(), "x-rune-hint");
   return common::ServerError(code, status.error_message(), request_id, hint);
+}
+
+absl::StatusOr<api::GetVersionResponse> FetchServerVersion(Invocation& inv) {
+  RUNE_ASSIGN_OR_RETURN(ConnectionSettings settings, ResolveConnection(inv));
+  RUNE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(inv, settings));
+  auto stub = api::HealthService::NewStub(conn->channel());
+  grpc::ClientContext ctx;
+  conn->Prepare(&ctx);
+  api::GetVersionResponse response;
+  const absl::Time start = absl::Now();
+  const grpc::Status status = stub->GetVersion(&ctx, api::GetVersionRequest(), &response);
+  RUNE_RETURN_IF_ERROR(conn->Finish("HealthService.GetVersion", ctx, status, start));
+  return response;
 }
 
 }  // namespace rune::cli

@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/health.pb.h"
 #include "rune/client_config.h"
 #include "rune/invocation.h"
 
@@ -73,6 +74,11 @@ class Connection {
   ConnectionSettings settings_;
   std::shared_ptr<grpc::Channel> channel_;
 };
+
+// Resolves the connection and asks runed for its version
+// (HealthService.GetVersion, unauthenticated). Errors as ResolveConnection
+// and Connection::Finish.
+absl::StatusOr<api::GetVersionResponse> FetchServerVersion(Invocation& inv);
 
 }  // namespace rune::cli
 

@@ -6,7 +6,6 @@
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
-#include "proto/health.grpc.pb.h"
 #include "rune/commands.h"
 #include "rune/connection.h"
 
@@ -37,15 +36,7 @@ absl::Status RunLocalNotImplemented(Invocation& inv) {
 
 absl::Status RunRemoteNotImplemented(Invocation& inv) {
   if (RunsOffline(inv)) return RunLocalNotImplemented(inv);
-  RUNE_ASSIGN_OR_RETURN(ConnectionSettings settings, ResolveConnection(inv));
-  RUNE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(inv, settings));
-  auto stub = api::HealthService::NewStub(conn->channel());
-  grpc::ClientContext ctx;
-  conn->Prepare(&ctx);
-  api::GetVersionResponse response;
-  const absl::Time start = absl::Now();
-  grpc::Status status = stub->GetVersion(&ctx, api::GetVersionRequest(), &response);
-  RUNE_RETURN_IF_ERROR(conn->Finish("HealthService.GetVersion", ctx, status, start));
+  RUNE_RETURN_IF_ERROR(FetchServerVersion(inv).status());
   return RunLocalNotImplemented(inv);
 }
 

@@ -18,6 +18,7 @@
 #include "common/cli/help.h"
 #include "common/cli/man.h"
 #include "common/cli/parser.h"
+#include "common/environment.h"
 #include "common/errors.h"
 #include "common/version.h"
 #include "grpc/support/log.h"
@@ -30,8 +31,6 @@
 #include "runed/options.h"
 #include "runed/rest/gateway.h"
 #include "runed/rest/http_server.h"
-
-extern char** environ;
 
 namespace rune::daemon {
 namespace {
@@ -120,12 +119,7 @@ int Main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  Environment env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string entry = *e;
-    const size_t eq = entry.find('=');
-    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
+  const Environment env = common::ProcessEnvironment();
   const std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<common::cli::ParsedCommand> parsed = common::cli::Parse(RunedCommand(), args);
   if (!parsed.ok()) {
@@ -177,6 +171,9 @@ int Main(int argc, char** argv) {
   builder.RegisterService(&health);
   builder.RegisterCallbackGenericService(&unimplemented);
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  // gRPC sets SO_REUSEPORT by default: a second runed would then share the
+  // port instead of failing to bind.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.experimental().SetInterceptorCreators(RequestIdInterceptors());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || grpc_port == 0) {

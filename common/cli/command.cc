@@ -119,6 +119,15 @@ std::string ValueName(const Flag& flag) {
   return "string";
 }
 
+std::string JoinPath(const std::vector<const Command*>& path, const char* separator) {
+  std::string out;
+  for (const Command* c : path) {
+    if (!out.empty()) out += separator;
+    out += c->name;
+  }
+  return out;
+}
+
 bool IsRepeatable(const Flag& flag) {
   return flag.type == ValueType::kStringArray || flag.type == ValueType::kStringList ||
          flag.type == ValueType::kKeyValue;

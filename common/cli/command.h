@@ -162,6 +162,9 @@ inline bool TakesValue(const Flag& flag) { return flag.type != ValueType::kBool;
 // groups, which print their help.
 inline bool Runnable(const Command& cmd) { return cmd.run != nullptr || cmd.subcommands.empty(); }
 
+// The names along `path` joined by `separator`: "rune admin token", "rune-admin-token".
+std::string JoinPath(const std::vector<const Command*>& path, const char* separator = " ");
+
 // True for flags that may be given more than once.
 bool IsRepeatable(const Flag& flag);
 

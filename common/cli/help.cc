@@ -10,12 +10,6 @@
 namespace rune::common::cli {
 namespace {
 
-std::string PathString(const std::vector<const Command*>& path) {
-  std::vector<absl::string_view> names;
-  for (const Command* c : path) names.push_back(c->name);
-  return absl::StrJoin(names, " ");
-}
-
 void SortByName(std::vector<const Flag*>* flags) {
   std::sort(flags->begin(), flags->end(),
             [](const Flag* a, const Flag* b) { return a->name < b->name; });
@@ -61,7 +55,7 @@ std::string FlagUsageText(const Flag& flag, const std::string& command_name) {
 }
 
 std::string UsageLine(const std::vector<const Command*>& path) {
-  std::string line = PathString(path);
+  std::string line = JoinPath(path);
   const Command& cmd = *path.back();
   if (!cmd.args_usage.empty()) absl::StrAppend(&line, " ", cmd.args_usage);
   absl::StrAppend(&line, " [flags]");
@@ -107,7 +101,7 @@ std::vector<const Flag*> InheritedFlags(const std::vector<const Command*>& path)
 
 std::string RenderHelp(const std::vector<const Command*>& path) {
   const Command& cmd = *path.back();
-  const std::string where = PathString(path);
+  const std::string where = JoinPath(path);
   std::string out = absl::StrCat(cmd.long_help.empty() ? cmd.short_help : cmd.long_help, "\n\n");
   const std::vector<const Command*> subs = VisibleSubcommands(cmd);
 

@@ -12,17 +12,7 @@
 namespace rune::common::cli {
 namespace {
 
-std::string PageName(const std::vector<const Command*>& path) {
-  std::vector<absl::string_view> names;
-  for (const Command* c : path) names.push_back(c->name);
-  return absl::StrJoin(names, "-");
-}
-
-std::string PathString(const std::vector<const Command*>& path) {
-  std::vector<absl::string_view> names;
-  for (const Command* c : path) names.push_back(c->name);
-  return absl::StrJoin(names, " ");
-}
+std::string PageName(const std::vector<const Command*>& path) { return JoinPath(path, "-"); }
 
 // Paragraphs separated by blank lines become .PP blocks; lines starting with
 // two spaces are kept verbatim (.nf/.fi).
@@ -89,13 +79,13 @@ void Walk(const std::vector<const Command*>& path, const ManInfo& info, std::vec
   absl::StrAppend(&page, ".SH SYNOPSIS\n");
   const std::vector<const Command*> subs = VisibleSubcommands(cmd);
   if (Runnable(cmd)) {
-    absl::StrAppend(&page, "\\fB", RoffEscape(PathString(path)), "\\fR ",
+    absl::StrAppend(&page, "\\fB", RoffEscape(JoinPath(path)), "\\fR ",
                     RoffEscape(cmd.args_usage.empty() ? "[flags]" : cmd.args_usage + " [flags]"),
                     "\n");
   }
   if (!subs.empty()) {
     if (Runnable(cmd)) page += ".br\n";
-    absl::StrAppend(&page, "\\fB", RoffEscape(PathString(path)), "\\fR \\fIcommand\\fR [flags]\n");
+    absl::StrAppend(&page, "\\fB", RoffEscape(JoinPath(path)), "\\fR \\fIcommand\\fR [flags]\n");
   }
 
   absl::StrAppend(&page, ".SH DESCRIPTION\n",

@@ -16,12 +16,6 @@
 namespace rune::common::cli {
 namespace {
 
-std::string PathString(const std::vector<const Command*>& path) {
-  std::vector<absl::string_view> names;
-  for (const Command* c : path) names.push_back(c->name);
-  return absl::StrJoin(names, " ");
-}
-
 bool ParseBoolValue(absl::string_view v, bool* out) {
   if (v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True") {
     *out = true;
@@ -49,7 +43,7 @@ size_t EditDistance(absl::string_view a, absl::string_view b) {
 }
 
 absl::Status UnknownCommand(absl::string_view word, const std::vector<const Command*>& path) {
-  const std::string where = PathString(path);
+  const std::string where = JoinPath(path);
   absl::Status status =
       UsageError(absl::StrCat("unknown command \"", word, "\" for \"", where, "\""), where);
   const std::string suggestion = SuggestSubcommand(*path.back(), word);
@@ -188,7 +182,7 @@ class FlagParser {
 absl::Status CheckArgCount(const Command& cmd, const std::vector<std::string>& args,
                            const std::vector<const Command*>& path) {
   const int n = static_cast<int>(args.size());
-  const std::string where = PathString(path);
+  const std::string where = JoinPath(path);
   if (cmd.max_args == 0) {
     if (n > 0) return UnknownCommand(args[0], path);
     return absl::OkStatus();
@@ -225,7 +219,7 @@ const Flag& HelpFlag() {
   return *kHelp;
 }
 
-std::string ParsedCommand::CommandPath() const { return PathString(path); }
+std::string ParsedCommand::CommandPath() const { return JoinPath(path); }
 
 const Flag* ParsedCommand::Declared(absl::string_view name) const {
   return FindLongFlag(path, name);
