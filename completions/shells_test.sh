@@ -71,7 +71,7 @@ zpty z zsh -f -i
 zpty -w z "PS1='%% '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D"
 zpty -w -n z "$2"$'\t'
 out=''
-for i in {1..30}; do
+for i in {1..150}; do
   sleep 0.1
   while zpty -rt z chunk 2>/dev/null; do out+=$chunk; done
   [[ $out == *"$3"* ]] && break

@@ -2,7 +2,7 @@
 # runed as a process: usage errors (exit 2), fatal configuration errors
 # (exit 1), serving, SIGHUP ignored, clean SIGTERM shutdown (exit 0), busy port.
 set -uo pipefail
-runed="$(realpath "$1")"
+runed="$(realpath "$1")"; wait_for="$(realpath "$2")"
 work="$(mktemp -d "${TEST_TMPDIR:-/tmp}/daemon.XXXXXX")"
 failures=0
 check() {  # check <description> <expected exit> <actual exit> <pattern> <output>
@@ -40,12 +40,7 @@ log="$work/runed.log"
 "$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --data-dir "$work/data" 2>"$log" &
 pid=$!
 trap 'kill -KILL $pid 2>/dev/null' EXIT
-http=""
-for _ in $(seq 100); do
-  http="$(sed -n 's/.* listening grpc=[^ ]* http=\([^ ]*\) .*/\1/p' "$log")"
-  [ -n "$http" ] && break
-  sleep 0.1
-done
+http="$("$wait_for" "$log" http)"
 check "listening line" 0 0 'msg="runed [^ ]+ listening grpc=127.0.0.1:[0-9]+ http=127.0.0.1:[0-9]+ tls=false auth=true"' "$(cat "$log")"
 get() {
   exec 3<>"/dev/tcp/${http%:*}/${http##*:}"

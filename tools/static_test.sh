@@ -4,7 +4,7 @@
 # nothing but the two binaries — runed serving on loopback, rune talking to it.
 set -euo pipefail
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin"
-rune="$(realpath "$1")"; runed="$(realpath "$2")"
+rune="$(realpath "$1")"; runed="$(realpath "$2")"; wait_for="$(realpath "$3")"
 status=0
 for bin in "$rune" "$runed"; do
   if readelf -lW "$bin" | grep -q 'INTERP'; then
@@ -35,13 +35,8 @@ unshare --mount --fork chroot "$root" /runed --grpc-addr 127.0.0.1:0 --http-addr
   --data-dir /data 2>"$log" &
 pid=$!
 trap 'pkill -KILL -P $pid 2>/dev/null || true' EXIT
-addr=""
-for _ in $(seq 100); do
-  addr="$(sed -n 's/.* listening grpc=\([^ ]*\) .*/\1/p' "$log")"
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { echo "FAIL runed did not start in the empty root:" >&2; cat "$log" >&2; exit 1; }
+addr="$("$wait_for" "$log" grpc)" ||
+  { echo "FAIL runed did not start in the empty root:" >&2; cat "$log" >&2; exit 1; }
 out="$(in_root /rune version --server --api-server "$addr")"
 if ! grep -q '^Server: Rune ' <<<"$out"; then
   echo "FAIL rune version --server in the empty root printed: $out" >&2; exit 1
