@@ -241,6 +241,8 @@ absl::string_view DefaultServerHint(absl::StatusCode code) {
   }
 }
 
+std::optional<std::string> HintOf(const absl::Status& status) { return Payload(status, kHintUrl); }
+
 ErrorReport Classify(const absl::Status& status) {
   ErrorReport report;
   report.code = status.code();

@@ -81,6 +81,10 @@ absl::Status WithHint(absl::Status status, absl::string_view hint);
 
 ErrorClass ClassOf(const absl::Status& status);
 
+// The hint attached with WithHint/ServerError, if any (runed sends it to the
+// client as `x-rune-hint` trailing metadata).
+std::optional<std::string> HintOf(const absl::Status& status);
+
 // Everything the user sees of an error.
 struct ErrorReport {
   absl::StatusCode code = absl::StatusCode::kUnknown;

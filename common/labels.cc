@@ -31,6 +31,12 @@ bool IsDns1123Label(absl::string_view s) {
   return true;
 }
 
+std::string Dns1123Reason(absl::string_view value) {
+  return absl::StrCat("invalid name \"", value,
+                      "\": must consist of lowercase letters, digits and '-', start and end with "
+                      "a letter or digit, and be at most 63 characters");
+}
+
 bool IsDns1123Subdomain(absl::string_view s) {
   if (s.empty() || s.size() > 253) return false;
   for (absl::string_view part : absl::StrSplit(s, '.')) {
@@ -49,6 +55,7 @@ bool IsLabelValue(absl::string_view value) { return value.empty() || IsLabelName
 
 absl::StatusOr<Selector> ParseSelector(absl::string_view text) {
   Selector selector;
+  if (absl::StripAsciiWhitespace(text).empty()) return selector;  // matches everything
   for (absl::string_view term : absl::StrSplit(text, ',')) {
     term = absl::StripAsciiWhitespace(term);
     if (term.empty()) return absl::InvalidArgumentError("empty requirement");

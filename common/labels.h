@@ -16,6 +16,9 @@ namespace rune::common {
 
 // DNS-1123 label: ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$, 1–63 characters.
 bool IsDns1123Label(absl::string_view s);
+// The SPEC §4.9 reason for a value that is not a DNS-1123 label:
+// `invalid name "<v>": must consist of lowercase letters, …`.
+std::string Dns1123Reason(absl::string_view value);
 // DNS-1123 subdomain: dot-separated labels, at most 253 characters.
 bool IsDns1123Subdomain(absl::string_view s);
 
@@ -34,7 +37,8 @@ struct Requirement {
 
 using Selector = std::vector<Requirement>;
 
-// Parses `k=v`, `k==v`, `k!=v`, `k`, `!k` terms joined by commas (AND).
+// Parses `k=v`, `k==v`, `k!=v`, `k`, `!k` terms joined by commas (AND); an
+// empty text is the empty selector, which matches everything.
 // InvalidArgument with the reason ("invalid key \"K\"", …) when malformed.
 absl::StatusOr<Selector> ParseSelector(absl::string_view text);
 

@@ -38,6 +38,8 @@ TEST(Selector, ParsesAllForms) {
 TEST(Selector, ReportsWhy) {
   EXPECT_EQ(ParseSelector("a=1,,b").status().message(), "empty requirement");
   EXPECT_EQ(ParseSelector("a b=1").status().message(), "invalid key \"a b\"");
+  EXPECT_TRUE(ParseSelector("")->empty());
+  EXPECT_EQ(ParseSelector("a,,b").status().message(), "empty requirement");
   EXPECT_EQ(ParseSelector("a=b c").status().message(), "invalid value \"b c\"");
 }
 

@@ -137,7 +137,7 @@ Command UseContextAlias() {
   c.min_args = c.max_args = 1;
   c.positionals = {{"name", Completion::kContexts}};
   c.hidden = true;
-  c.run = &RunLocalNotImplemented;
+  c.run = &RunContextUse;
   return c;
 }
 

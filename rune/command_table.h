@@ -8,12 +8,18 @@
 #ifndef RUNE_RUNE_COMMAND_TABLE_H_
 #define RUNE_RUNE_COMMAND_TABLE_H_
 
+#include <string>
+
 #include "common/cli/command.h"
 
 namespace rune::cli {
 
 // The root command ("rune") with the global flags of SPEC §3.2.
 const common::cli::Command& RootCommand();
+
+// The canonical (plural) resource type of a `rune get` type word or alias
+// ("svc" → "services"), or "" when unknown.
+std::string CanonicalType(const std::string& word);
 
 // Pieces of the table, one per area (command_table_*.cc).
 common::cli::Command CastCommand();

@@ -41,14 +41,15 @@ Command Leaf(const char* name, const char* short_help, const char* args_usage, i
   return c;
 }
 
-Command ListLeaf(const char* short_help) {
-  Command c = Leaf("list", short_help, "", 0, 0, &RunRemoteNotImplemented);
+Command ListLeaf(const char* short_help, common::cli::Handler run = &RunRemoteNotImplemented) {
+  Command c = Leaf("list", short_help, "", 0, 0, run);
   c.flags = {OutputFlag({"table", "json", "yaml"}, "table")};
   return c;
 }
 
-Command ContextLeaf(const char* name, std::vector<std::string> aliases, const char* short_help) {
-  Command c = Leaf(name, short_help, "<name>", 1, 1, &RunLocalNotImplemented);
+Command ContextLeaf(const char* name, std::vector<std::string> aliases, const char* short_help,
+                    common::cli::Handler run) {
+  Command c = Leaf(name, short_help, "<name>", 1, 1, run);
   c.aliases = std::move(aliases);
   c.positionals = {{"name", Completion::kContexts}};
   return c;
@@ -59,15 +60,15 @@ Command UserCommand() {
   c.name = "user";
   c.short_help = "Manage users";
   Command create = Leaf("create", "Create a user, or update its email and add policies", "<name>", 1,
-                        1, &RunRemoteNotImplemented);
+                        1, &RunAdminUserCreate);
   create.flags = {StringFlag("email", 0, "email address (replaces the stored one)"),
                   ArrayFlag("policy", 0, "attach this policy (repeatable)", Completion::kPolicies,
                             "name")};
   create.examples = {"rune admin user create alice --email alice@example.com --policy readwrite"};
   Command del = Leaf("delete", "Delete a user and revoke its tokens", "<name>", 1, 1,
-                     &RunRemoteNotImplemented);
+                     &RunAdminUserDelete);
   del.positionals = {{"name", Completion::kUsers}};
-  c.subcommands = {create, ListLeaf("List users"), del};
+  c.subcommands = {create, ListLeaf("List users", &RunAdminUserList), del};
   return c;
 }
 
@@ -76,31 +77,31 @@ Command PolicyCommand() {
   c.name = "policy";
   c.short_help = "Manage RBAC policies";
   Command create = Leaf("create", "Create a policy from a YAML or JSON file", "", 0, 0,
-                        &RunRemoteNotImplemented);
+                        &RunAdminPolicyCreate);
   create.flags = {StringFlag("file", 'f', "policy document (- for stdin)", "", Completion::kSpecFiles,
                              "path"),
                   BoolFlag("replace", 0, "overwrite an existing policy")};
   create.required_flags = {"file"};
   create.examples = {"rune admin policy create -f editor-prod.yaml"};
-  Command get = Leaf("get", "Print a policy document", "<name>", 1, 1, &RunRemoteNotImplemented);
+  Command get = Leaf("get", "Print a policy document", "<name>", 1, 1, &RunAdminPolicyGet);
   get.positionals = {{"name", Completion::kPolicies}};
   get.flags = {OutputFlag({"yaml", "json"}, "yaml")};
   Command attach = Leaf("attach", "Attach a policy to a user", "<policy>", 1, 1,
-                        &RunRemoteNotImplemented);
+                        &RunAdminPolicyAttach);
   attach.positionals = {{"policy", Completion::kPolicies}};
   attach.flags = {StringFlag("to-user", 0, "user to attach the policy to", "", Completion::kUsers,
                              "name")};
   attach.required_flags = {"to-user"};
   Command detach = Leaf("detach", "Detach a policy from a user", "<policy>", 1, 1,
-                        &RunRemoteNotImplemented);
+                        &RunAdminPolicyDetach);
   detach.positionals = {{"policy", Completion::kPolicies}};
   detach.flags = {StringFlag("from-user", 0, "user to detach the policy from", "",
                              Completion::kUsers, "name")};
   detach.required_flags = {"from-user"};
-  Command del = Leaf("delete", "Delete a policy", "<name>", 1, 1, &RunRemoteNotImplemented);
+  Command del = Leaf("delete", "Delete a policy", "<name>", 1, 1, &RunAdminPolicyDelete);
   del.positionals = {{"name", Completion::kPolicies}};
   del.flags = {BoolFlag("force", 0, "detach the policy from its users first")};
-  c.subcommands = {create, get, ListLeaf("List policies"), attach, detach, del};
+  c.subcommands = {create, get, ListLeaf("List policies", &RunAdminPolicyList), attach, detach, del};
   return c;
 }
 
@@ -109,7 +110,7 @@ Command TokenCommand() {
   c.name = "token";
   c.short_help = "Manage API tokens";
   Command create = Leaf("create", "Issue a token; its secret is shown only once", "<name>", 1, 1,
-                        &RunRemoteNotImplemented);
+                        &RunAdminTokenCreate);
   create.long_help =
       "Issue a token for a user (default: the calling user). The secret is printed on stdout, or\n"
       "written to --out-file with mode 0600, and cannot be shown again.";
@@ -125,9 +126,9 @@ Command TokenCommand() {
   };
   create.exclusive = {{"subject-name", "subject-id"}};
   create.examples = {"rune admin token create ci --subject-name deployer --ttl 30d --out-file ci.token"};
-  Command list = ListLeaf("List tokens");
+  Command list = ListLeaf("List tokens", &RunAdminTokenList);
   list.flags.push_back(StringFlag("user", 0, "only tokens of this user", "", Completion::kUsers, "name"));
-  Command revoke = Leaf("revoke", "Revoke a token", "<id>", 1, 1, &RunRemoteNotImplemented);
+  Command revoke = Leaf("revoke", "Revoke a token", "<id>", 1, 1, &RunAdminTokenRevoke);
   revoke.positionals = {{"id", Completion::kTokens}};
   c.subcommands = {create, list, revoke};
   return c;
@@ -169,7 +170,7 @@ Command RegistryCommand() {
 
 Command LoginCommand() {
   Command c = Leaf("login", "Save a context with credentials and make it current", "[context]", 0,
-                   1, &RunRemoteNotImplemented);
+                   1, &RunLogin);
   c.long_help =
       "Save the server address, credentials and namespace under a context name (default\n"
       "\"default\") in the client config file, after checking them against runed (unless\n"
@@ -194,8 +195,7 @@ Command LoginCommand() {
 }
 
 Command LogoutCommand() {
-  Command c = Leaf("logout", "Remove the credentials of a context", "[context]", 0, 1,
-                   &RunLocalNotImplemented);
+  Command c = Leaf("logout", "Remove the credentials of a context", "[context]", 0, 1, &RunLogout);
   c.long_help =
       "Remove the token or token file of a context (default: the current one). With --revoke,\n"
       "first ask runed to revoke the token.";
@@ -206,7 +206,7 @@ Command LogoutCommand() {
 
 Command WhoamiCommand() {
   Command c = Leaf("whoami", "Show the current context and who runed thinks you are", "", 0, 0,
-                   &RunRemoteNotImplemented);
+                   &RunWhoami);
   c.flags = {OutputFlag({"table", "json", "yaml"}, "table")};
   return c;
 }
@@ -217,15 +217,17 @@ Command ContextCommand() {
   c.aliases = {"config"};
   c.short_help = "Manage the contexts of the client config file (no network)";
   Command view = Leaf("view", "Print the current context (tokens masked)", "", 0, 0,
-                      &RunLocalNotImplemented);
+                      &RunContextView);
   view.flags = {OutputFlag({"yaml", "json"}, "yaml")};
-  Command list = Leaf("list", "List contexts", "", 0, 0, &RunLocalNotImplemented);
+  Command list = Leaf("list", "List contexts", "", 0, 0, &RunContextList);
   list.aliases = {"list-contexts"};
   list.flags = {OutputFlag({"table", "json", "yaml"}, "table")};
-  Command set = ContextLeaf("set", {"set-context"}, "Create or update a context");
+  Command set = ContextLeaf("set", {"set-context"}, "Create or update a context", &RunContextSet);
   set.long_help =
       "Create a context (--server is required then) or update the fields given. The first\n"
-      "context ever created becomes current; otherwise the current context is unchanged.";
+      "context ever created becomes current; otherwise the current context is unchanged.\n"
+      "An empty value (--namespace \"\") removes that field. --token-file and the TLS files are\n"
+      "stored as absolute paths.";
   set.flags = {StringFlag("server", 0, "runed address host[:port]; https:// selects TLS", "",
                           Completion::kNone, "address"),
                StringFlag("namespace", 'n', "default namespace of the context", "",
@@ -234,8 +236,11 @@ Command ContextCommand() {
                StringFlag("token-file", 0, "file holding the token", "", Completion::kFiles, "path")};
   for (Flag& f : TlsFlags()) set.flags.push_back(std::move(f));
   set.exclusive = {{"token", "token-file"}};
-  c.subcommands = {view, list, ContextLeaf("use", {"use-context"}, "Switch the current context"), set,
-                   ContextLeaf("delete", {"delete-context"}, "Delete a context (not the current one)")};
+  c.subcommands = {
+      view, list, ContextLeaf("use", {"use-context"}, "Switch the current context", &RunContextUse),
+      set,
+      ContextLeaf("delete", {"delete-context"}, "Delete a context (not the current one)",
+                  &RunContextDelete)};
   return c;
 }
 
@@ -247,7 +252,7 @@ Command AdminCommand() {
       "Administrative commands. They run only from the runed host (loopback) unless\n"
       "auth.allow_remote_admin is set, and need a policy granting verb \"*\" on resource admin.";
   Command bootstrap = Leaf("bootstrap", "Create the first admin token (once)", "", 0, 0,
-                           &RunRemoteNotImplemented);
+                           &RunAdminBootstrap);
   bootstrap.long_help =
       "Create user root with policy root and a token \"bootstrap\" without expiry. Works only\n"
       "while runed has no active token, and only from the runed host.";

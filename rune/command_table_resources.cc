@@ -30,13 +30,6 @@ constexpr const char* kResourceTypes[][2] = {
     {"configmaps", "config"},  {"configmaps", "cm"},
 };
 
-// The canonical resource type of `word` (its plural), or "".
-std::string CanonicalType(const std::string& word) {
-  for (const auto& names : kResourceTypes) {
-    if (word == names[0] || word == names[1]) return names[0];
-  }
-  return "";
-}
 
 absl::Status CheckResourceType(const std::string& word) {
   if (!CanonicalType(word).empty()) return absl::OkStatus();
@@ -108,7 +101,8 @@ Positional SourceArg() {
 }
 
 Command DeleteKind(const char* name, std::vector<std::string> aliases, const char* what,
-                   const char* arg, Completion completion, bool waits) {
+                   const char* arg, Completion completion, bool waits,
+                   common::cli::Handler run = &RunRemoteNotImplemented) {
   Command c;
   c.name = name;
   c.aliases = std::move(aliases);
@@ -124,7 +118,7 @@ Command DeleteKind(const char* name, std::vector<std::string> aliases, const cha
     for (Flag& f : WaitFlags("5m")) c.flags.push_back(std::move(f));
     c.exclusive = {WaitExclusive()};
   }
-  c.run = &RunRemoteNotImplemented;
+  c.run = run;
   return c;
 }
 
@@ -170,6 +164,13 @@ Command DepsSub(const char* name, const char* short_help, std::vector<std::strin
 }
 
 }  // namespace
+
+std::string CanonicalType(const std::string& word) {
+  for (const auto& names : kResourceTypes) {
+    if (word == names[0] || word == names[1]) return names[0];
+  }
+  return "";
+}
 
 Command CastCommand() {
   Command c;
@@ -243,7 +244,7 @@ Command GetCommand() {
   c.examples = {"rune get services", "rune get svc api -o yaml > api.yaml",
                 "rune get instances --service api -w", "rune get services -A -l tier=web"};
   c.validate = &ValidateGet;
-  c.run = &RunRemoteNotImplemented;
+  c.run = &RunGet;
   return c;
 }
 
@@ -281,7 +282,7 @@ Command DeleteCommand() {
       DeleteKind("secret", {}, "secret", "name", Completion::kSecrets, false),
       DeleteKind("configmap", {"config", "cm"}, "configmap", "name", Completion::kConfigmaps, false),
       DeleteKind("namespace", {"ns"}, "namespace and, with --force, everything in it", "name",
-                 Completion::kNamespaces, true),
+                 Completion::kNamespaces, true, &RunDeleteNamespace),
       DeleteKind("instance", {"inst"}, "instance (the service replaces it)", "id-or-name",
                  Completion::kInstances, false),
       list,
@@ -303,7 +304,7 @@ Command CreateCommand() {
   ns.flags = {StringFlag("description", 0, "free text, at most 256 characters"),
               KeyValueFlag("label", 0, "add a label k=v (repeatable)")};
   ns.examples = {"rune create namespace prod --label env=prod"};
-  ns.run = &RunRemoteNotImplemented;
+  ns.run = &RunCreateNamespace;
   c.subcommands = {ns, CreateData("secret", {}, "secret"),
                    CreateData("configmap", {"config", "cm"}, "configmap")};
   return c;

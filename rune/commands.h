@@ -14,6 +14,31 @@ absl::Status RunHelp(Invocation& inv);             // help_command.cc
 absl::Status RunComplete(Invocation& inv);         // complete_command.cc
 absl::Status RunCompleteNoDesc(Invocation& inv);   // complete_command.cc
 absl::Status RunGenMan(Invocation& inv);           // genman.cc
+absl::Status RunContextView(Invocation& inv);      // context_command.cc
+absl::Status RunContextList(Invocation& inv);      // context_command.cc
+absl::Status RunContextUse(Invocation& inv);       // context_command.cc (also use-context)
+absl::Status RunContextSet(Invocation& inv);       // context_command.cc
+absl::Status RunContextDelete(Invocation& inv);    // context_command.cc
+absl::Status RunLogout(Invocation& inv);           // logout_command.cc
+
+absl::Status RunAdminBootstrap(Invocation& inv);     // admin_command.cc
+absl::Status RunAdminUserCreate(Invocation& inv);    // admin_command.cc
+absl::Status RunAdminUserList(Invocation& inv);      // admin_command.cc
+absl::Status RunAdminUserDelete(Invocation& inv);    // admin_command.cc
+absl::Status RunAdminTokenCreate(Invocation& inv);   // admin_command.cc
+absl::Status RunAdminTokenList(Invocation& inv);     // admin_command.cc
+absl::Status RunAdminTokenRevoke(Invocation& inv);   // admin_command.cc
+absl::Status RunAdminPolicyCreate(Invocation& inv);  // admin_policy_command.cc
+absl::Status RunAdminPolicyGet(Invocation& inv);     // admin_policy_command.cc
+absl::Status RunAdminPolicyList(Invocation& inv);    // admin_policy_command.cc
+absl::Status RunAdminPolicyAttach(Invocation& inv);  // admin_policy_command.cc
+absl::Status RunAdminPolicyDetach(Invocation& inv);  // admin_policy_command.cc
+absl::Status RunAdminPolicyDelete(Invocation& inv);  // admin_policy_command.cc
+absl::Status RunLogin(Invocation& inv);             // login_command.cc
+absl::Status RunWhoami(Invocation& inv);            // whoami_command.cc
+absl::Status RunGet(Invocation& inv);              // get_command.cc
+absl::Status RunCreateNamespace(Invocation& inv);  // namespace_command.cc
+absl::Status RunDeleteNamespace(Invocation& inv);  // namespace_command.cc
 
 // Commands whose feature is not built yet (not_implemented.cc). The remote
 // variant first resolves the connection and reaches runed, so connection

@@ -39,15 +39,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return buffer.str();
 }
 
-absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
-  absl::StatusOr<std::string> data = ReadFile(path);
-  if (!data.ok()) {
-    return common::ClientConfigError(
-        absl::StrCat("failed to read token file ", path, ": ", data.status().message()), path);
-  }
-  return std::string(absl::StripAsciiWhitespace(*data));
-}
-
 bool IsLoopbackHost(absl::string_view address) {
   absl::string_view host = address;
   if (absl::ConsumePrefix(&host, "[")) {
@@ -181,6 +172,21 @@ absl::StatusOr<ConnectionSettings> ResolveConnection(Invocation& inv) {
   return s;
 }
 
+absl::StatusOr<ConnectionSettings> ContextSettings(const std::string& config_path,
+                                                   const ContextEntry& entry) {
+  ConnectionSettings s;
+  s.config_path = config_path;
+  s.context = entry.name;
+  s.address = NormalizeAddress(entry.server.empty() ? kDefaultServer : entry.server, &s.tls);
+  if (entry.tls.has_value()) {
+    s.tls = true;
+    s.tls_files = *entry.tls;
+  }
+  RUNE_ASSIGN_OR_RETURN(s.token, ReadContextToken(entry));
+  s.namespace_name = entry.namespace_name.empty() ? "default" : entry.namespace_name;
+  return s;
+}
+
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(Invocation& inv,
                                                              const ConnectionSettings& settings) {
   grpc::ChannelArguments args;
@@ -276,16 +282,17 @@ absl::Status Connection::Finish(absl::string_view method, const grpc::ClientCont
   return common::ServerError(code, status.error_message(), request_id, hint);
 }
 
-absl::StatusOr<api::GetVersionResponse> FetchServerVersion(Invocation& inv) {
+absl::StatusOr<std::unique_ptr<Connection>> Connect(Invocation& inv) {
   RUNE_ASSIGN_OR_RETURN(ConnectionSettings settings, ResolveConnection(inv));
-  RUNE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(inv, settings));
+  return Connection::Open(inv, settings);
+}
+
+absl::StatusOr<api::GetVersionResponse> FetchServerVersion(Invocation& inv) {
+  RUNE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connect(inv));
   auto stub = api::HealthService::NewStub(conn->channel());
-  grpc::ClientContext ctx;
-  conn->Prepare(&ctx);
   api::GetVersionResponse response;
-  const absl::Time start = absl::Now();
-  const grpc::Status status = stub->GetVersion(&ctx, api::GetVersionRequest(), &response);
-  RUNE_RETURN_IF_ERROR(conn->Finish("HealthService.GetVersion", ctx, status, start));
+  RUNE_RETURN_IF_ERROR(conn->Call(stub.get(), &api::HealthService::Stub::GetVersion,
+                                  "HealthService.GetVersion", api::GetVersionRequest(), &response));
   return response;
 }
 

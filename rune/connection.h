@@ -47,6 +47,11 @@ std::string NormalizeAddress(absl::string_view address, bool* tls);
 // (RUNE_CONTEXT names a missing context), usage (missing --token-file).
 absl::StatusOr<ConnectionSettings> ResolveConnection(Invocation& inv);
 
+// The settings of one context alone, ignoring flags and RUNE_* variables
+// (login verification, logout --revoke). An unreadable token file is M43.
+absl::StatusOr<ConnectionSettings> ContextSettings(const std::string& config_path,
+                                                   const ContextEntry& entry);
+
 class Connection {
  public:
   // Creates the channel (no network traffic yet). Reading TLS files may fail
@@ -66,6 +71,22 @@ class Connection {
   absl::Status Finish(absl::string_view method, const grpc::ClientContext& ctx,
                       const grpc::Status& status, absl::Time start);
 
+  // One unary RPC with the --request-timeout deadline and the token:
+  //   conn->Call(stub.get(), &api::AdminService::Stub::Bootstrap,
+  //              "AdminService.Bootstrap", request, &response);
+  template <typename Stub, typename Request, typename Response>
+  absl::Status Call(Stub* stub,
+                    grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
+                    absl::string_view method, const Request& request, Response* response,
+                    absl::Duration deadline = absl::ZeroDuration()) {
+    grpc::ClientContext ctx;
+    Prepare(&ctx);
+    if (deadline > absl::ZeroDuration()) ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    const absl::Time start = absl::Now();
+    const grpc::Status status = (stub->*rpc)(&ctx, request, response);
+    return Finish(method, ctx, status, start);
+  }
+
  private:
   Connection(Invocation& inv, ConnectionSettings settings, std::shared_ptr<grpc::Channel> channel)
       : inv_(inv), settings_(std::move(settings)), channel_(std::move(channel)) {}
@@ -74,6 +95,9 @@ class Connection {
   ConnectionSettings settings_;
   std::shared_ptr<grpc::Channel> channel_;
 };
+
+// Resolves the settings (ResolveConnection) and opens the channel.
+absl::StatusOr<std::unique_ptr<Connection>> Connect(Invocation& inv);
 
 // Resolves the connection and asks runed for its version
 // (HealthService.GetVersion, unauthenticated). Errors as ResolveConnection

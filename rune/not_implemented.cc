@@ -24,7 +24,6 @@ bool RunsOffline(const Invocation& inv) {
   const auto& p = inv.parsed;
   if (name == "cast") return p.Bool("dry-run") || p.Bool("render");
   if (name == "deps validate") return p.IsSet("file");
-  if (name == "login") return p.Bool("no-verify");
   return false;
 }
 

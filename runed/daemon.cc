@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -20,17 +21,25 @@
 #include "common/cli/parser.h"
 #include "common/environment.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "common/version.h"
 #include "grpc/support/log.h"
 #include "grpcpp/grpcpp.h"
+#include "runed/api/admin_service.h"
 #include "runed/api/health_service.h"
+#include "runed/api/namespace_service.h"
 #include "runed/api/request_id.h"
+#include "runed/api/streams.h"
 #include "runed/api/unimplemented.h"
+#include "runed/auth/authorizer.h"
+#include "runed/auth/identity.h"
 #include "runed/logging.h"
 #include "runed/net_address.h"
 #include "runed/options.h"
 #include "runed/rest/gateway.h"
 #include "runed/rest/http_server.h"
+#include "runed/store/data_dir.h"
+#include "runed/store/store.h"
 
 namespace rune::daemon {
 namespace {
@@ -64,6 +73,39 @@ void Notify(const Environment& env, const std::string& state) {
   const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
   ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
   ::close(fd);
+}
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  if (!file || buffer.str().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("server.tls.", what, " ", path, ": cannot read the file"));
+  }
+  return buffer.str();
+}
+
+// gRPC server credentials for server.tls (SPEC §5.2): TLS with the given
+// chain and key; with ca_file, clients must present a certificate it signed.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const common::RunefileTls& tls) {
+  if (!tls.enabled) return grpc::InsecureServerCredentials();
+  if (tls.cert_file.empty() || tls.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "server.tls.enabled requires server.tls.cert_file and server.tls.key_file");
+  }
+  grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  RUNE_ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(tls.cert_file, "cert_file"));
+  RUNE_ASSIGN_OR_RETURN(pair.private_key, ReadPem(tls.key_file, "key_file"));
+  options.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!tls.ca_file.empty()) {
+    RUNE_ASSIGN_OR_RETURN(options.pem_root_certs, ReadPem(tls.ca_file, "ca_file"));
+    options.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
 }
 
 int WriteManPage(const std::string& dir, const Environment& env) {
@@ -143,14 +185,22 @@ int Main(int argc, char** argv) {
   gpr_set_log_function(&GrpcLog);
   gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
   const common::Runefile& rf = options->runefile;
-  if (rf.server.tls.enabled) {
-    return Fatal("server.tls.enabled: TLS listeners are not implemented yet");
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentials(rf.server.tls);
+  if (!credentials.ok()) return Fatal(credentials.status().message());
+  if (rf.server.tls.enabled && !options->http_address.empty()) {
+    return Fatal(
+        "server.tls.enabled: the HTTP listener does not serve TLS yet; set "
+        "server.http_address to \"\" (or --http-addr \"\") to run the gRPC listener with TLS");
   }
   if (!rf.auth.enabled) {
     Log().Warn("authentication is disabled; every client has full access");
   }
 
-  // Listeners first, so a busy port fails before anything else happens.
+  absl::StatusOr<store::DataDirLock> lock = store::LockDataDir(options->data_dir);
+  if (!lock.ok()) return Fatal(lock.status().message());
+
+  // Listeners next, so a busy port fails before anything else happens.
   ServingState serving;
   std::unique_ptr<HttpServer> http;
   std::string http_bound = "-";
@@ -162,13 +212,35 @@ int Main(int argc, char** argv) {
     http_bound = *bound;
   }
 
-  HealthService health;
-  UnimplementedService unimplemented;
+  absl::StatusOr<std::unique_ptr<store::Store>> opened =
+      store::OpenLmdbStore(absl::StrCat(options->data_dir, "/store"),
+                           static_cast<uint64_t>(rf.store.max_size));
+  if (!opened.ok()) return Fatal(absl::StrCat("cannot open the store: ", opened.status().message()));
+  std::unique_ptr<store::Store> db = std::move(*opened);
+  auth::Identity identity(db.get());
+  auth::Authorizer authorizer(
+      &identity, auth::AuthConfig{rf.auth.enabled, rf.auth.allow_remote_admin,
+                                  rf.auth.max_failed_attempts_per_minute});
+  NamespaceServiceImpl namespaces(db.get(), &authorizer);
+  if (absl::Status s = identity.SeedBuiltinPolicies(); !s.ok()) {
+    return Fatal(absl::StrCat("cannot seed the built-in policies: ", s.message()));
+  }
+  if (absl::Status s = namespaces.SeedReserved(); !s.ok()) {
+    return Fatal(absl::StrCat("cannot seed the reserved namespaces: ", s.message()));
+  }
+  AdminServiceImpl admin(&identity, &authorizer);
+  AuthServiceImpl auth_service(&identity, &authorizer);
+
+  HealthService health(&authorizer);
+  UnimplementedService unimplemented(&authorizer);
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   const std::string grpc_address = GrpcListenAddress(options->grpc_address);
-  builder.AddListeningPort(grpc_address, grpc::InsecureServerCredentials(), &grpc_port);
+  builder.AddListeningPort(grpc_address, *credentials, &grpc_port);
   builder.RegisterService(&health);
+  builder.RegisterService(&namespaces);
+  builder.RegisterService(&admin);
+  builder.RegisterService(&auth_service);
   builder.RegisterCallbackGenericService(&unimplemented);
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   // gRPC sets SO_REUSEPORT by default: a second runed would then share the
@@ -186,7 +258,8 @@ int Main(int argc, char** argv) {
   serving.value = Serving::kReady;
   const std::string listening = absl::StrCat("runed ", common::CurrentBuild().version,
                                              " listening grpc=", grpc_bound, " http=", http_bound,
-                                             " tls=false auth=", rf.auth.enabled ? "true" : "false");
+                                             " tls=", rf.server.tls.enabled ? "true" : "false",
+                                             " auth=", rf.auth.enabled ? "true" : "false");
   Log().Info(listening, {{"config", options->config_path.empty() ? "-" : options->config_path},
                          {"data_dir", options->data_dir}});
   Notify(env, absl::StrCat("READY=1\nSTATUS=", listening, "\nMAINPID=", getpid(), "\n"));
@@ -210,6 +283,7 @@ int Main(int argc, char** argv) {
       if (sigwait(&signals, &sig) == 0 && sig != SIGHUP) _exit(1);
     }
   }).detach();
+  Streams().Shutdown();
   server->Shutdown(absl::ToChronoTime(absl::Now() + rf.server.shutdown_timeout));
   server->Wait();
   if (http != nullptr) http->Stop();

@@ -1,6 +1,8 @@
 #include "runed/api/health_service.h"
 
 #include "common/version.h"
+#include "common/status_macros.h"
+#include "runed/api/call.h"
 #include "runed/api/unimplemented.h"
 
 namespace rune::daemon {
@@ -19,11 +21,15 @@ grpc::ServerUnaryReactor* HealthService::GetVersion(grpc::CallbackServerContext*
 }
 
 grpc::ServerUnaryReactor* HealthService::GetHealth(grpc::CallbackServerContext* ctx,
-                                                   const api::GetHealthRequest* /*request*/,
+                                                   const api::GetHealthRequest* request,
                                                    api::GetHealthResponse* /*response*/) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(UnimplementedStatus("/rune.api.HealthService/GetHealth"));
-  return reactor;
+  return RunUnary(ctx, [=]() -> absl::Status {
+    if (authz_ != nullptr) {
+      RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
+    }
+    const grpc::Status s = UnimplementedStatus("/rune.api.HealthService/GetHealth");
+    return absl::UnimplementedError(s.error_message());
+  });
 }
 
 }  // namespace rune::daemon

@@ -15,14 +15,15 @@ namespace {
 
 struct CallInfo {
   std::string request_id;
+  std::string method;
   std::string subject;
 };
 
 class Registry {
  public:
-  void Add(const grpc::ServerContextBase* ctx, std::string id) {
+  void Add(const grpc::ServerContextBase* ctx, std::string id, std::string method) {
     absl::MutexLock lock(&mu_);
-    calls_[ctx] = CallInfo{std::move(id), ""};
+    calls_[ctx] = CallInfo{std::move(id), std::move(method), ""};
   }
   void Remove(const grpc::ServerContextBase* ctx) {
     absl::MutexLock lock(&mu_);
@@ -55,7 +56,7 @@ class RequestIdInterceptor : public grpc::experimental::Interceptor {
       : info_(info), id_(NewRequestId()), start_(absl::Now()) {
     info_->server_context()->AddInitialMetadata(kRequestIdKey, id_);
     info_->server_context()->AddTrailingMetadata(kRequestIdKey, id_);
-    Calls().Add(info_->server_context(), id_);
+    Calls().Add(info_->server_context(), id_, info_->method() != nullptr ? info_->method() : "");
   }
   ~RequestIdInterceptor() override { Calls().Remove(info_->server_context()); }
 
@@ -113,6 +114,8 @@ RequestIdInterceptors() {
 }
 
 std::string RequestIdOf(const grpc::ServerContextBase* ctx) { return Calls().Get(ctx).request_id; }
+
+std::string MethodOf(const grpc::ServerContextBase* ctx) { return Calls().Get(ctx).method; }
 
 void SetSubjectOf(const grpc::ServerContextBase* ctx, absl::string_view subject) {
   Calls().SetSubject(ctx, subject);

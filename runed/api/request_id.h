@@ -33,6 +33,9 @@ RequestIdInterceptors();
 // The request ID of a call in progress ("" if the call is unknown).
 std::string RequestIdOf(const grpc::ServerContextBase* ctx);
 
+// The full method name of a call in progress ("/rune.api.X/Y"; "" if unknown).
+std::string MethodOf(const grpc::ServerContextBase* ctx);
+
 // Records who made the call, for the RPC log line.
 void SetSubjectOf(const grpc::ServerContextBase* ctx, absl::string_view subject);
 

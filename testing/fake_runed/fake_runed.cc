@@ -1,5 +1,7 @@
 #include "testing/fake_runed/fake_runed.h"
 
+#include "proto/api_descriptors.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/errors.h"
@@ -37,25 +39,10 @@ bool ParseCode(const std::string& name, grpc::StatusCode* code) {
   return false;
 }
 
-// Touches one message of every API file so their descriptors are linked in
-// and registered in the generated pool.
-void LinkServices() {
-  (void)api::GetVersionRequest::descriptor();
-  (void)api::GetNamespaceRequest::descriptor();
-  (void)api::GetServiceRequest::descriptor();
-  (void)api::GetInstanceRequest::descriptor();
-  (void)api::StreamLogsRequest::descriptor();
-  (void)api::ExecRequest::descriptor();
-  (void)api::GetSecretRequest::descriptor();
-  (void)api::GetConfigmapRequest::descriptor();
-  (void)api::WhoAmIRequest::descriptor();
-  (void)api::BootstrapRequest::descriptor();
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<ScriptedCall>> ParseScript(const std::string& yaml) {
-  LinkServices();
+  api::LinkApiDescriptors();
   absl::StatusOr<std::vector<common::yaml::Document>> docs = common::yaml::ParseDocuments(yaml);
   if (!docs.ok()) return docs.status();
   std::vector<ScriptedCall> calls;

@@ -10,14 +10,21 @@
 //   stdin      optional standard input (else /dev/null)
 //   server     optional: "real" (default: a real runed on a free loopback
 //              port), "fake" (the scripted fake of fake.yaml) or "none"
+//   auth       optional, real server: "root" (default: the runner bootstraps
+//              runed and sets RUNE_TOKEN_FILE=${TMP}/root.token) or "none"
+//              (a fresh runed, no token)
+//   runefile   optional, real server: runed's runefile (${TMP} substituted)
+//   setup      optional, real server: rune command lines run before cmd,
+//              one per line, arguments separated by spaces; each must exit 0,
+//              or fail when the line starts with "! "
 //   fake.yaml  the fake runed's script
 //   files/     optional fixtures, copied into the case's temporary directory
 //   stdout, stderr, exit_code   the expectations
 // In cmd and env, ${GRPC} is the server's address, ${HTTP} runed's HTTP
 // address and ${TMP} the temporary directory (also $HOME). Redactions happen
 // here, never by loosening expectations: request IDs, UUIDs, instance IDs,
-// token secrets, RFC 3339 times, elapsed times of RPCs, the temporary
-// directory, server ports.
+// token secrets and masked tokens, RFC 3339 times, elapsed times of RPCs, the temporary
+// directory, server ports, AGE table cells.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -40,6 +47,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -138,7 +146,7 @@ Result RunCaptured(std::vector<std::string> argv, std::vector<std::string> env,
 // A real runed on loopback port 0; its addresses come from sd_notify.
 class RealRuned {
  public:
-  bool Start(const std::string& runed, const fs::path& tmp) {
+  bool Start(const std::string& runed, const fs::path& tmp, const std::string& runefile) {
     const std::string socket_name = absl::StrCat("@rune-golden-", getpid(), "-", absl::ToUnixNanos(absl::Now()));
     const int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
@@ -150,7 +158,7 @@ class RealRuned {
       std::cerr << "golden: cannot bind the notify socket: " << std::strerror(errno) << "\n";
       return false;
     }
-    WriteFile(tmp / "runefile.yaml", "");
+    WriteFile(tmp / "runefile.yaml", runefile);
     log_path_ = tmp / "runed.log";
     const int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     pid_ = Spawn({runed, "--config", (tmp / "runefile.yaml").string(), "--grpc-addr", "127.0.0.1:0",
@@ -222,13 +230,41 @@ std::string Redact(std::string text, const fs::path& tmp, const std::vector<std:
     text = absl::StrReplaceAll(text, {{a, a.substr(0, colon) + ":<PORT>"}});
   }
   RE2::GlobalReplace(&text, R"(rune_[0-9a-f]{16}\.[A-Za-z0-9_-]{43})", "<TOKEN>");
+  RE2::GlobalReplace(&text, R"(rune_[0-9a-f]{3}\*{6}[A-Za-z0-9_-]{3})", "<MASKED-TOKEN>");
   RE2::GlobalReplace(&text, R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})", "<UUID>");
   RE2::GlobalReplace(&text, R"(-instance-[0-9a-f]{8}\b)", "-instance-<ID>");
   RE2::GlobalReplace(&text, R"(\b[0-9a-f]{16}\b)", "<RID>");
   RE2::GlobalReplace(&text, R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z)", "<TIME>");
+  // AGE cells: the column under an "AGE" header, up to the next space.
+  std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  size_t age_column = std::string::npos;
+  for (std::string& line : lines) {
+    const size_t header = line.find("AGE");
+    if (header != std::string::npos && (header == 0 || line[header - 1] == ' ') &&
+        (header + 3 == line.size() || line[header + 3] == ' ') && line.find("NAME") != std::string::npos) {
+      age_column = header;
+      continue;
+    }
+    if (age_column == std::string::npos || line.size() <= age_column) {
+      if (line.empty()) age_column = std::string::npos;
+      continue;
+    }
+    const size_t end = line.find(' ', age_column);
+    line.replace(age_column, end == std::string::npos ? std::string::npos : end - age_column, "<AGE>");
+  }
+  text = absl::StrJoin(lines, "\n");
   // Elapsed time of the verbose "rpc <method> code=… request_id=… <n>ms" lines.
   RE2::GlobalReplace(&text, R"((?m)^(rpc \S+ code=\S+ request_id=\S+) \d+ms$)", "\\1 <ELAPSED>");
   return text;
+}
+
+// KEY=VALUE strings; for a key given more than once the last value wins.
+std::vector<std::string> EnvList(const std::vector<std::pair<std::string, std::string>>& env) {
+  std::map<std::string, std::string> merged;
+  for (const auto& [k, v] : env) merged[k] = v;
+  std::vector<std::string> out;
+  for (const auto& [k, v] : merged) out.push_back(k + "=" + v);
+  return out;
 }
 
 std::string Substitute(const std::string& s, const std::map<std::string, std::string>& vars) {
@@ -293,7 +329,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<rune::testing::FakeRuned> fake;
   std::map<std::string, std::string> vars = {{"TMP", tmp.string()}, {"GRPC", ""}, {"HTTP", ""}};
   if (mode == "real") {
-    if (!real.Start(fs::absolute(runed).string(), tmp)) return 1;
+    const std::string runefile = Substitute(ReadFile(dir / "runefile").value_or(""), vars);
+    if (!real.Start(fs::absolute(runed).string(), tmp, runefile)) return 1;
     vars["GRPC"] = real.grpc_;
     vars["HTTP"] = real.http_;
   } else if (mode == "fake") {
@@ -310,21 +347,62 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::vector<std::string> args = {fs::absolute(rune).string()};
+  std::vector<std::string> args = {fs::absolute(rune).string()};  // NOLINT
   for (const std::string& line : Lines(*cmd)) {
     args.push_back(line == "\"\"" ? "" : Substitute(line, vars));
   }
-  std::vector<std::string> env = {
-      "NO_COLOR=1", "TERM=dumb", "TZ=UTC", "LC_ALL=C", "COLUMNS=80",
-      "RUNE_CLI_CONFIG=" + (tmp / "config.yaml").string(), "HOME=" + tmp.string(),
-      "PATH=/usr/bin:/bin"};
-  if (!vars["GRPC"].empty()) env.push_back("RUNE_API_SERVER=" + vars["GRPC"]);
+  // Later entries override earlier ones.
+  std::vector<std::pair<std::string, std::string>> base_env = {
+      {"NO_COLOR", "1"},
+      {"TERM", "dumb"},
+      {"TZ", "UTC"},
+      {"LC_ALL", "C"},
+      {"COLUMNS", "80"},
+      {"RUNE_CLI_CONFIG", (tmp / "config.yaml").string()},
+      {"HOME", tmp.string()},
+      {"PATH", "/usr/bin:/bin"}};
+  if (!vars["GRPC"].empty()) base_env.emplace_back("RUNE_API_SERVER", vars["GRPC"]);
+  const std::string rune_path = fs::absolute(rune).string();
+  if (mode == "real") {
+    const std::string auth =
+        std::string(absl::StripAsciiWhitespace(ReadFile(dir / "auth").value_or("root")));
+    if (auth == "root") {
+      const std::string token = (tmp / "root.token").string();
+      Result b = RunCaptured({rune_path, "admin", "bootstrap", "--out-file", token},
+                             EnvList(base_env), "/dev/null");
+      if (b.exit_code != 0) {
+        std::cerr << "golden: bootstrap failed (exit " << b.exit_code << "):\n" << b.err;
+        return 1;
+      }
+      base_env.emplace_back("RUNE_TOKEN_FILE", token);
+    } else if (auth != "none") {
+      std::cerr << "golden: auth must be root or none, not \"" << auth << "\"\n";
+      return 2;
+    }
+    for (const std::string& line : Lines(ReadFile(dir / "setup").value_or(""))) {
+      absl::string_view rest = line;
+      const bool must_fail = absl::ConsumePrefix(&rest, "! ");
+      std::vector<std::string> setup_args = {rune_path};
+      for (absl::string_view word : absl::StrSplit(rest, ' ', absl::SkipEmpty())) {
+        setup_args.push_back(Substitute(std::string(word), vars));
+      }
+      Result r = RunCaptured(setup_args, EnvList(base_env), "/dev/null");
+      if ((r.exit_code != 0) != must_fail) {
+        std::cerr << "golden: setup line failed (exit " << r.exit_code << "): " << line << "\n"
+                  << r.out << r.err;
+        return 1;
+      }
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> case_env = base_env;
   for (const std::string& line : Lines(ReadFile(dir / "env").value_or(""))) {
-    env.push_back(Substitute(line, vars));
+    const std::string kv = Substitute(line, vars);
+    const size_t eq = kv.find('=');
+    case_env.emplace_back(kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1));
   }
   const std::string stdin_path = fs::exists(dir / "stdin") ? (dir / "stdin").string() : "/dev/null";
 
-  Result r = RunCaptured(args, env, stdin_path);
+  Result r = RunCaptured(args, EnvList(case_env), stdin_path);
   const std::vector<std::string> addresses = {vars["GRPC"], vars["HTTP"]};
   const std::string out = Redact(r.out, tmp, addresses);
   const std::string err = Redact(r.err, tmp, addresses);

@@ -1,0 +1,310 @@
+#include "runed/api/namespace_service.h"
+
+#include <map>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/labels.h"
+#include "common/proto_time.h"
+#include "common/status_macros.h"
+#include "common/violation.h"
+#include "runed/api/call.h"
+#include "runed/api/watch_stream.h"
+
+namespace rune::daemon {
+namespace {
+
+using store::kNamespace;
+using store::kSystemNamespace;
+
+bool IsReserved(absl::string_view name) { return name == "default" || name == "system"; }
+
+absl::Status Reserved(absl::string_view name) {
+  return absl::FailedPreconditionError(absl::StrCat("namespace \"", name, "\" is reserved"));
+}
+
+std::map<std::string, std::string> LabelsOf(const api::Namespace& ns) {
+  return {ns.labels().begin(), ns.labels().end()};
+}
+
+std::vector<common::Violation> Validate(const api::Namespace& ns) {
+  std::vector<common::Violation> v;
+  if (ns.name().empty()) {
+    v.push_back({"namespace.name", "required"});
+  } else if (!common::IsDns1123Label(ns.name())) {
+    v.push_back({"namespace.name", common::Dns1123Reason(ns.name())});
+  }
+  if (ns.description().size() > 256) {
+    v.push_back({"namespace.description",
+                 absl::StrCat("must be at most 256 characters, got ", ns.description().size())});
+  }
+  for (const auto& [key, value] : LabelsOf(ns)) {
+    if (!common::IsLabelKey(key)) {
+      v.push_back({absl::StrCat("namespace.labels.", key), absl::StrCat("invalid label key \"", key, "\"")});
+    } else if (!common::IsLabelValue(value)) {
+      v.push_back({absl::StrCat("namespace.labels.", key),
+                   absl::StrCat("invalid label value \"", value, "\"")});
+    }
+  }
+  return v;
+}
+
+absl::StatusOr<api::Namespace> Parse(const store::Record& r) {
+  api::Namespace ns;
+  if (!ns.ParseFromString(r.value)) {
+    return absl::DataLossError(absl::StrCat("corrupt namespace record \"", r.name, "\""));
+  }
+  ns.mutable_metadata()->set_resource_version(r.resource_version);
+  return ns;
+}
+
+absl::StatusOr<std::optional<api::Namespace>> Find(
+    const absl::StatusOr<std::optional<store::Record>>& r) {
+  if (!r.ok()) return r.status();
+  if (!r->has_value()) return std::optional<api::Namespace>();
+  RUNE_ASSIGN_OR_RETURN(api::Namespace ns, Parse(**r));
+  return std::optional<api::Namespace>(std::move(ns));
+}
+
+// Counts of what a namespace holds, for M12 and the forced delete.
+struct Contents {
+  std::vector<store::Record> services, secrets, configmaps;
+  bool empty() const { return services.empty() && secrets.empty() && configmaps.empty(); }
+};
+
+absl::StatusOr<Contents> ContentsOf(store::WriteTxn& txn, const std::string& ns) {
+  Contents c;
+  RUNE_ASSIGN_OR_RETURN(c.services, txn.List(store::kService, ns));
+  RUNE_ASSIGN_OR_RETURN(c.secrets, txn.List(store::kSecret, ns));
+  RUNE_ASSIGN_OR_RETURN(c.configmaps, txn.List(store::kConfigmap, ns));
+  return c;
+}
+
+absl::Status NotEmpty(const std::string& name, const Contents& c) {
+  return common::WithHint(
+      absl::FailedPreconditionError(absl::StrCat(
+          "namespace \"", name, "\" is not empty: ", c.services.size(), " services, ",
+          c.secrets.size(), " secrets, ", c.configmaps.size(), " configmaps")),
+      "re-run with --force to delete the namespace and everything in it");
+}
+
+}  // namespace
+
+absl::Status NamespaceNotFound(absl::string_view name) {
+  return common::WithHint(
+      absl::NotFoundError(absl::StrCat("namespace \"", name, "\" not found")),
+      absl::StrCat("create it with 'rune create namespace ", name, "' or pass --create-namespace"));
+}
+
+absl::Status NamespaceServiceImpl::SeedReserved() {
+  const absl::Time now = absl::Now();
+  return store_->Update([&](store::WriteTxn& txn) -> absl::Status {
+    for (const char* name : {"default", "system"}) {
+      RUNE_ASSIGN_OR_RETURN(std::optional<store::Record> old,
+                            txn.Get(kNamespace, kSystemNamespace, name));
+      if (old.has_value()) continue;
+      api::Namespace ns;
+      ns.set_name(name);
+      ns.set_description(std::string(name) == "default" ? "The default namespace"
+                                                        : "Reserved for runed");
+      common::ToTimestamp(now, ns.mutable_metadata()->mutable_created_at());
+      common::ToTimestamp(now, ns.mutable_metadata()->mutable_updated_at());
+      RUNE_RETURN_IF_ERROR(
+          txn.Put(kNamespace, kSystemNamespace, name, ns.SerializeAsString(), 0).status());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status NamespaceServiceImpl::Write(const api::Namespace& input, bool strict,
+                                         api::Namespace* out, api::ApplyAction* action) {
+  api::Namespace ns;
+  ns.set_name(input.name());
+  ns.set_description(input.description());
+  *ns.mutable_labels() = input.labels();
+  RUNE_RETURN_IF_ERROR(common::ValidationStatus(Validate(ns)));
+  // `system` is closed to users; `default` can be updated by cast but not
+  // created.
+  if (ns.name() == "system" || (strict && ns.name() == "default")) return Reserved(ns.name());
+  const absl::Time now = absl::Now();
+  return store_->Update([&](store::WriteTxn& txn) -> absl::Status {
+    RUNE_ASSIGN_OR_RETURN(std::optional<api::Namespace> old,
+                          Find(txn.Get(kNamespace, kSystemNamespace, ns.name())));
+    if (old.has_value()) {
+      if (strict) {
+        return absl::AlreadyExistsError(absl::StrCat("namespace \"", ns.name(), "\" already exists"));
+      }
+      if (old->description() == ns.description() && LabelsOf(*old) == LabelsOf(ns)) {
+        *out = *old;
+        *action = api::UNCHANGED;
+        return absl::OkStatus();
+      }
+      *ns.mutable_metadata()->mutable_created_at() = old->metadata().created_at();
+      *action = api::UPDATED;
+    } else {
+      common::ToTimestamp(now, ns.mutable_metadata()->mutable_created_at());
+      *action = api::CREATED;
+    }
+    common::ToTimestamp(now, ns.mutable_metadata()->mutable_updated_at());
+    *ns.mutable_metadata()->mutable_labels() = ns.labels();
+    const uint64_t expected = old.has_value() ? old->metadata().resource_version() : 0;
+    RUNE_ASSIGN_OR_RETURN(const uint64_t version,
+                          txn.Put(kNamespace, kSystemNamespace, ns.name(),
+                                  ns.SerializeAsString(), expected));
+    ns.mutable_metadata()->set_resource_version(version);
+    *out = ns;
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NamespaceServiceImpl::CreateNamespace(
+    grpc::CallbackServerContext* ctx, const api::CreateNamespaceRequest* request,
+    api::CreateNamespaceResponse* response) {
+  return RunUnary(ctx, [=]() -> absl::Status {
+    RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
+    api::ApplyAction action;
+    return Write(request->namespace_(), /*strict=*/true, response->mutable_namespace_(), &action);
+  });
+}
+
+grpc::ServerUnaryReactor* NamespaceServiceImpl::ApplyNamespace(
+    grpc::CallbackServerContext* ctx, const api::ApplyNamespaceRequest* request,
+    api::ApplyNamespaceResponse* response) {
+  return RunUnary(ctx, [=]() -> absl::Status {
+    RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
+    api::ApplyAction action;
+    RUNE_RETURN_IF_ERROR(
+        Write(request->namespace_(), /*strict=*/false, response->mutable_namespace_(), &action));
+    response->set_action(action);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NamespaceServiceImpl::GetNamespace(
+    grpc::CallbackServerContext* ctx, const api::GetNamespaceRequest* request,
+    api::GetNamespaceResponse* response) {
+  return RunUnary(ctx, [=]() -> absl::Status {
+    RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
+    RUNE_ASSIGN_OR_RETURN(std::optional<api::Namespace> ns,
+                          Find(store_->Get(kNamespace, kSystemNamespace, request->name())));
+    if (!ns.has_value()) return NamespaceNotFound(request->name());
+    *response->mutable_namespace_() = std::move(*ns);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NamespaceServiceImpl::ListNamespaces(
+    grpc::CallbackServerContext* ctx, const api::ListNamespacesRequest* request,
+    api::ListNamespacesResponse* response) {
+  return RunUnary(ctx, [=]() -> absl::Status {
+    RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
+    absl::StatusOr<common::Selector> selector = common::ParseSelector(request->selector());
+    if (!selector.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid label selector: ", selector.status().message()));
+    }
+    RUNE_ASSIGN_OR_RETURN(std::vector<store::Record> records,
+                          store_->List(kNamespace, kSystemNamespace));
+    for (const store::Record& r : records) {
+      RUNE_ASSIGN_OR_RETURN(api::Namespace ns, Parse(r));
+      if (common::Matches(*selector, LabelsOf(ns))) *response->add_namespaces() = std::move(ns);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NamespaceServiceImpl::DeleteNamespace(
+    grpc::CallbackServerContext* ctx, const api::DeleteNamespaceRequest* request,
+    api::DeleteNamespaceResponse* response) {
+  return RunUnary(ctx, [=]() -> absl::Status {
+    RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
+    const std::string& name = request->name();
+    response->set_name(name);
+    response->set_dry_run(request->dry_run());
+    return store_->Update([&](store::WriteTxn& txn) -> absl::Status {
+      RUNE_ASSIGN_OR_RETURN(std::optional<store::Record> record,
+                            txn.Get(kNamespace, kSystemNamespace, name));
+      if (!record.has_value()) return NamespaceNotFound(name);
+      RUNE_ASSIGN_OR_RETURN(Contents contents, ContentsOf(txn, name));
+      absl::Status blocked = absl::OkStatus();
+      if (IsReserved(name)) {
+        blocked = Reserved(name);
+      } else if (!contents.empty() && !request->force()) {
+        blocked = NotEmpty(name, contents);
+      }
+      if (request->dry_run()) {
+        if (!blocked.ok()) response->add_blocked_by(std::string(blocked.message()));
+        return absl::OkStatus();
+      }
+      RUNE_RETURN_IF_ERROR(blocked);
+      // A forced delete removes what the namespace holds in the same
+      // transaction (instances and deletion operations of services arrive
+      // with the orchestrator).
+      for (const auto* records : {&contents.services, &contents.secrets, &contents.configmaps}) {
+        for (const store::Record& r : *records) {
+          RUNE_RETURN_IF_ERROR(txn.Delete(r.kind, r.ns, r.name).status());
+        }
+      }
+      RUNE_ASSIGN_OR_RETURN(std::vector<store::Record> history,
+                            txn.List(store::kServiceHistory, name));
+      for (const store::Record& r : history) {
+        RUNE_RETURN_IF_ERROR(txn.Delete(r.kind, r.ns, r.name).status());
+      }
+      RUNE_RETURN_IF_ERROR(txn.Delete(kNamespace, kSystemNamespace, name).status());
+      response->set_state(api::DeletionOperation::COMPLETED);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::ServerWriteReactor<api::WatchNamespacesResponse>* NamespaceServiceImpl::WatchNamespaces(
+    grpc::CallbackServerContext* ctx, const api::WatchNamespacesRequest* request) {
+  using Stream = WatchStream<api::WatchNamespacesResponse>;
+  absl::Status allowed = authz_->Authorize(*ctx, *request).status();
+  if (!allowed.ok()) return new Stream(ToGrpcStatus(ctx, allowed));
+  absl::StatusOr<common::Selector> parsed = common::ParseSelector(request->selector());
+  if (!parsed.ok()) {
+    return new Stream(ToGrpcStatus(
+        ctx, absl::InvalidArgumentError(
+                 absl::StrCat("invalid label selector: ", parsed.status().message()))));
+  }
+  const common::Selector selector = *parsed;
+  const std::string only = request->name();
+  auto matches = [selector, only](const api::Namespace& ns) {
+    return (only.empty() || ns.name() == only) && common::Matches(selector, LabelsOf(ns));
+  };
+  // Subscribe before listing so nothing falls between snapshot and changes.
+  std::unique_ptr<store::Watch> watch = store_->Subscribe(kNamespace, kSystemNamespace);
+  uint64_t revision = 0;
+  absl::StatusOr<std::vector<store::Record>> records =
+      store_->List(kNamespace, kSystemNamespace, "", &revision);
+  if (!records.ok()) return new Stream(ToGrpcStatus(ctx, records.status()));
+  std::vector<api::WatchNamespacesResponse> snapshot;
+  for (const store::Record& r : *records) {
+    absl::StatusOr<api::Namespace> ns = Parse(r);
+    if (!ns.ok()) return new Stream(ToGrpcStatus(ctx, ns.status()));
+    if (!matches(*ns)) continue;
+    api::WatchNamespacesResponse event;
+    event.set_type(api::ADDED);
+    *event.mutable_namespace_() = std::move(*ns);
+    snapshot.push_back(std::move(event));
+  }
+  api::WatchNamespacesResponse synced;
+  synced.set_type(api::SYNCED);
+  snapshot.push_back(std::move(synced));
+  return new Stream(
+      std::move(watch), std::move(snapshot), revision,
+      [matches](const store::Event& e) -> std::optional<api::WatchNamespacesResponse> {
+        absl::StatusOr<api::Namespace> ns = Parse(e.record);
+        if (!ns.ok() || !matches(*ns)) return std::nullopt;
+        api::WatchNamespacesResponse event;
+        event.set_type(e.type == store::Event::Type::kAdded      ? api::ADDED
+                       : e.type == store::Event::Type::kModified ? api::MODIFIED
+                                                                 : api::DELETED);
+        *event.mutable_namespace_() = std::move(*ns);
+        return event;
+      });
+}
+
+}  // namespace rune::daemon
