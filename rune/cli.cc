@@ -9,6 +9,7 @@
 #include "common/environment.h"
 #include "common/errors.h"
 #include "common/version.h"
+#include "grpc/support/log.h"
 #include "rune/command_table.h"
 
 namespace rune::cli {
@@ -97,8 +98,18 @@ int Run(const std::vector<std::string>& args, const Environment& env, Streams io
   return common::kExitOk;
 }
 
+namespace {
+
+// gRPC's own log lines (e.g. "Handshake failed with fatal error …") would
+// land on stderr beside the contract's single error block; the failure
+// reaches the user through the call's status instead.
+void DropGrpcLog(gpr_log_func_args* /*args*/) {}
+
+}  // namespace
+
 int Main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
+  gpr_set_log_function(&DropGrpcLog);
   std::vector<std::string> args(argv + 1, argv + argc);
   const Environment env = common::ProcessEnvironment();
   std::ios::sync_with_stdio(false);

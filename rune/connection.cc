@@ -62,6 +62,12 @@ std::string ConnectReason(const grpc::Status& status) {
       absl::StrContains(text, "tls") || absl::StrContains(text, "certificate")) {
     return "TLS handshake failed";
   }
+  // runed closes a connection it accepted before HTTP/2 starts only in the
+  // TLS layer: a plaintext client reaching a TLS listener, or a client
+  // without an acceptable certificate reaching an mTLS listener.
+  if (absl::StrContains(text, "socket closed") || absl::StrContains(text, "connection reset")) {
+    return "TLS handshake failed";
+  }
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
       absl::StrContains(text, "timed out") || absl::StrContains(text, "timeout")) {
     return "connection timed out";
@@ -267,6 +273,7 @@ absl::Status Connection::Finish(absl::string_view method, const grpc::ClientCont
   if (status.ok()) return absl::OkStatus();
   if (request_id.empty()) {
     // No response from runed: the call never reached a server.
+    inv_.Debug(absl::StrCat("transport error: ", status.error_message()));
     const bool connected = channel_->GetState(false) == GRPC_CHANNEL_READY;
     if (code == absl::StatusCode::kUnavailable ||
         (code == absl::StatusCode::kDeadlineExceeded && !connected)) {

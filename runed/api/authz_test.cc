@@ -21,15 +21,8 @@
 #include "proto/api_descriptors.h"
 #include "proto/exec.grpc.pb.h"
 #include "proto/namespace.grpc.pb.h"
-#include "runed/api/admin_service.h"
-#include "runed/api/health_service.h"
-#include "runed/api/namespace_service.h"
-#include "runed/api/request_id.h"
-#include "runed/api/unimplemented.h"
-#include "runed/auth/authorizer.h"
-#include "runed/auth/identity.h"
+#include "runed/api/test_server.h"
 #include "runed/auth/rbac.h"
-#include "runed/store/store.h"
 
 namespace rune::daemon {
 namespace {
@@ -72,79 +65,25 @@ bool IsImplemented(const google::protobuf::MethodDescriptor* m) {
 class AuthzTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::NewMemoryStore();
-    identity_ = std::make_unique<auth::Identity>(store_.get(), [this] { return now_; });
-    ASSERT_TRUE(identity_->SeedBuiltinPolicies().ok());
-    authz_ = std::make_unique<auth::Authorizer>(identity_.get(), auth::AuthConfig{true, false, 1000000},
-                                                [this] { return now_; });
-    namespaces_ = std::make_unique<NamespaceServiceImpl>(store_.get(), authz_.get());
-    ASSERT_TRUE(namespaces_->SeedReserved().ok());
-    admin_ = std::make_unique<AdminServiceImpl>(identity_.get(), authz_.get());
-    auth_ = std::make_unique<AuthServiceImpl>(identity_.get(), authz_.get());
-    unimplemented_ = std::make_unique<UnimplementedService>(authz_.get());
-    health_ = std::make_unique<HealthService>(authz_.get());
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(health_.get());
-    builder.RegisterService(namespaces_.get());
-    builder.RegisterService(admin_.get());
-    builder.RegisterService(auth_.get());
-    builder.RegisterCallbackGenericService(unimplemented_.get());
-    builder.experimental().SetInterceptorCreators(RequestIdInterceptors());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                   grpc::InsecureChannelCredentials());
-    stub_ = std::make_unique<grpc::GenericStub>(channel_);
-
-    const api::BootstrapResponse root = *identity_->Bootstrap();
-    root_subject_ = *identity_->Authenticate(root.token());
+    stub_ = std::make_unique<grpc::GenericStub>(server_.channel());
     // wrong verb: a policy that grants only `get` on nodes.
-    node_reader_ = TokenWithPolicy("node-reader", "node", {"get"}, "");
+    server_.TokenWithRule("node-reader", "node", {"get"}, "");
     // wrong namespace: everything, but only in namespace `other`.
-    other_ns_ = TokenWithPolicy("other-only", "*", {"*"}, "other");
+    server_.TokenWithRule("other-only", "*", {"*"}, "other");
     api::CreateTokenRequest expiring;
     expiring.set_name("short");
     expiring.set_ttl_seconds(10);
-    expired_ = identity_->CreateToken(expiring, root_subject_)->token();
+    expired_ = server_.identity()->CreateToken(expiring, server_.root())->token();
     api::CreateTokenRequest revoked;
     revoked.set_name("gone");
-    api::CreateTokenResponse r = *identity_->CreateToken(revoked, root_subject_);
+    api::CreateTokenResponse r = *server_.identity()->CreateToken(revoked, server_.root());
     revoked_ = r.token();
-    ASSERT_TRUE(identity_->RevokeToken(r.id()).ok());
-    now_ += absl::Seconds(11);  // `expired_` is now expired
+    ASSERT_TRUE(server_.identity()->RevokeToken(r.id()).ok());
+    server_.now() += absl::Seconds(11);  // `expired_` is now expired
+    node_reader_ = server_.TokenFor("node-reader");
   }
 
-  void TearDown() override { server_->Shutdown(); }
-
-  std::string TokenWithPolicy(const std::string& name, const char* resource,
-                              std::vector<const char*> verbs, const char* ns) {
-    api::CreatePolicyRequest policy;
-    policy.mutable_policy()->set_name(name);
-    api::PolicyRule* rule = policy.mutable_policy()->add_rules();
-    rule->set_resource(resource);
-    for (const char* v : verbs) rule->add_verbs(v);
-    rule->set_namespace_(ns);
-    EXPECT_TRUE(identity_->CreatePolicy(policy).ok());
-    api::UpsertUserRequest user;
-    user.set_name(name);
-    user.add_policies(name);
-    EXPECT_TRUE(identity_->UpsertUser(user).ok());
-    api::CreateTokenRequest token;
-    token.set_name(name);
-    token.set_subject_name(name);
-    return identity_->CreateToken(token, root_subject_)->token();
-  }
-
-  // A fresh token of `user` (so calls such as RevokeSelf do not spend a
-  // shared token).
-  std::string FreshToken(const std::string& user) {
-    api::CreateTokenRequest token;
-    token.set_name("call");
-    token.set_subject_name(user);
-    return identity_->CreateToken(token, root_subject_)->token();
-  }
+  std::string FreshToken(const std::string& user) { return server_.TokenFor(user); }
   std::string RootToken() { return FreshToken("root"); }
 
   // Calls `method` with one request message (`request` serialized; default:
@@ -188,20 +127,9 @@ class AuthzTest : public ::testing::Test {
     return status;
   }
 
-  absl::Time now_ = absl::FromUnixSeconds(1800000000);
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<auth::Identity> identity_;
-  std::unique_ptr<auth::Authorizer> authz_;
-  std::unique_ptr<HealthService> health_;
-  std::unique_ptr<NamespaceServiceImpl> namespaces_;
-  std::unique_ptr<AdminServiceImpl> admin_;
-  std::unique_ptr<AuthServiceImpl> auth_;
-  std::unique_ptr<UnimplementedService> unimplemented_;
-  std::unique_ptr<grpc::Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
+  TestServer server_;
   std::unique_ptr<grpc::GenericStub> stub_;
-  auth::Subject root_subject_;
-  std::string node_reader_, other_ns_, expired_, revoked_;
+  std::string node_reader_, expired_, revoked_;
 };
 
 constexpr char kUnknownToken[] = "rune_0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -281,7 +209,7 @@ TEST_F(AuthzTest, MatrixOverImplementedMethods) {
 }
 
 TEST_F(AuthzTest, CreatesAndStreamsCheckTheObjectsNamespace) {
-  const std::string prod_admin = TokenWithPolicy("prod-admin", "*", {"*"}, "prod");
+  const std::string prod_admin = server_.TokenWithRule("prod-admin", "*", {"*"}, "prod");
   api::CreateNamespaceRequest create;
   create.mutable_namespace_()->set_name("dev");
   grpc::Status denied =
@@ -310,7 +238,7 @@ TEST_F(AuthzTest, HintsTravelInTrailingMetadata) {
   request.set_name("nope");
   api::GetNamespaceResponse response;
   ctx.AddMetadata("authorization", "Bearer " + RootToken());
-  auto stub = api::NamespaceService::NewStub(channel_);
+  auto stub = api::NamespaceService::NewStub(server_.channel());
   grpc::Status s = stub->GetNamespace(&ctx, request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(s.error_message(), "namespace \"nope\" not found");

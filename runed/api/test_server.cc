@@ -1,0 +1,65 @@
+#include "runed/api/test_server.h"
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "runed/api/request_id.h"
+
+namespace rune::daemon {
+
+TestServer::TestServer() {
+  store_ = store::NewMemoryStore();
+  identity_ = std::make_unique<auth::Identity>(store_.get(), [this] { return now_; });
+  EXPECT_TRUE(identity_->SeedBuiltinPolicies().ok());
+  authz_ = std::make_unique<auth::Authorizer>(
+      identity_.get(), auth::AuthConfig{true, false, 1000000}, [this] { return now_; });
+  health_ = std::make_unique<HealthService>(authz_.get());
+  namespaces_ = std::make_unique<NamespaceServiceImpl>(store_.get(), authz_.get());
+  EXPECT_TRUE(namespaces_->SeedReserved().ok());
+  admin_ = std::make_unique<AdminServiceImpl>(identity_.get(), authz_.get());
+  auth_ = std::make_unique<AuthServiceImpl>(identity_.get(), authz_.get());
+  unimplemented_ = std::make_unique<UnimplementedService>(authz_.get());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(health_.get());
+  builder.RegisterService(namespaces_.get());
+  builder.RegisterService(admin_.get());
+  builder.RegisterService(auth_.get());
+  builder.RegisterCallbackGenericService(unimplemented_.get());
+  builder.experimental().SetInterceptorCreators(RequestIdInterceptors());
+  server_ = builder.BuildAndStart();
+  EXPECT_NE(server_, nullptr);
+  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+  root_ = *identity_->Authenticate(identity_->Bootstrap()->token());
+}
+
+TestServer::~TestServer() {
+  if (server_ != nullptr) server_->Shutdown();
+}
+
+std::string TestServer::TokenFor(const std::string& user) {
+  api::CreateTokenRequest token;
+  token.set_name("call");
+  token.set_subject_name(user);
+  absl::StatusOr<api::CreateTokenResponse> r = identity_->CreateToken(token, root_);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? r->token() : "";
+}
+
+std::string TestServer::TokenWithRule(const std::string& name, const char* resource,
+                                      std::vector<const char*> verbs, const char* ns) {
+  api::CreatePolicyRequest policy;
+  policy.mutable_policy()->set_name(name);
+  api::PolicyRule* rule = policy.mutable_policy()->add_rules();
+  rule->set_resource(resource);
+  for (const char* v : verbs) rule->add_verbs(v);
+  rule->set_namespace_(ns);
+  EXPECT_TRUE(identity_->CreatePolicy(policy).ok());
+  api::UpsertUserRequest user;
+  user.set_name(name);
+  user.add_policies(name);
+  EXPECT_TRUE(identity_->UpsertUser(user).ok());
+  return TokenFor(name);
+}
+
+}  // namespace rune::daemon

@@ -1,0 +1,46 @@
+# Shell test helpers, sourced by the process tests (runed/*_test.sh):
+#   ok <what>, fail <what>, expect <what> <exit> <regex> -- command...
+# `failures` counts failed checks; end a test with `exit $((failures > 0))`.
+failures=0
+fail() { echo "FAIL $*" >&2; failures=$((failures + 1)); }
+ok() { echo "ok   $*"; }
+# Runs the command; passes when it exits with <exit> and its combined output
+# matches the extended regular expression <regex>.
+expect() {
+  local what="$1" want="$2" pattern="$3"; shift 4
+  local out; out="$("$@" 2>&1)"; local got=$?
+  if [[ $got -ne $want ]] || ! grep -qE -- "$pattern" <<<"$out"; then
+    fail "$what: exit $got (want $want), output:"; echo "$out" | sed 's/^/     /' >&2
+  else
+    ok "$what"
+  fi
+}
+
+# init_process_test <name> <rune> <runed> <runed_address.sh>: sets $rune,
+# $runed, $wait_for and a fresh $work directory (also $HOME, with the client
+# config in it), clears the RUNE_* connection variables, and kills a runed
+# still running when the test exits.
+init_process_test() {
+  rune="$(realpath "$2")"; runed="$(realpath "$3")"; wait_for="$(realpath "$4")"
+  work="$(mktemp -d "${TEST_TMPDIR:-/tmp}/$1.XXXXXX")"
+  export HOME="$work" RUNE_CLI_CONFIG="$work/config.yaml" NO_COLOR=1
+  unset RUNE_TOKEN RUNE_TOKEN_FILE RUNE_API_SERVER RUNE_CONTEXT
+  pid=""
+  trap '[ -n "$pid" ] && kill -KILL $pid 2>/dev/null' EXIT
+}
+
+# start_runed [runefile]: runed on 127.0.0.1:0 without HTTP, data in
+# $work/data; sets $pid and $addr (the gRPC address).
+start_runed() {
+  "$runed" --config "${1:-/dev/null}" --grpc-addr 127.0.0.1:0 --http-addr "" \
+    --data-dir "$work/data" 2>"$work/runed.log" &
+  pid=$!
+  addr="$("$wait_for" "$work/runed.log" grpc)" || { cat "$work/runed.log" >&2; exit 1; }
+}
+
+# stop_runed: SIGTERM; returns runed's exit status.
+stop_runed() {
+  kill -TERM "$pid"; wait "$pid"; local rc=$?
+  pid=""
+  return $rc
+}

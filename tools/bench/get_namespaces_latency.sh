@@ -1,0 +1,46 @@
+#!/bin/bash
+# Latency of an authenticated `rune get namespaces` against a real runed on
+# loopback (LMDB store in a temp dir): the whole command as a user sees it
+# (process start to exit) and the RPC alone (the `rpc … <n>ms` line of -v).
+#
+#   tools/bench/get_namespaces_latency.sh [runs]      (default 200)
+#
+# Builds //rune and //runed first. Prints min/p50/p90/p99 in milliseconds.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs="${1:-200}"
+bazel build -c opt //rune //runed >/dev/null 2>&1
+bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+rune="$bin/rune/rune"; runed="$bin/runed/runed"
+work="$(mktemp -d)"
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+"$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/data" \
+  2>"$work/runed.log" &
+pid=$!
+addr="$(testing/runed_address.sh "$work/runed.log" grpc)"
+export HOME="$work" RUNE_CLI_CONFIG="$work/config.yaml" RUNE_API_SERVER="$addr"
+"$rune" admin bootstrap --out-file "$work/t" >/dev/null
+export RUNE_TOKEN_FILE="$work/t"
+for i in $(seq 5); do "$rune" create namespace "bench-$i" >/dev/null; done
+"$rune" get namespaces >/dev/null  # warm-up
+
+wall=(); rpc=()
+for _ in $(seq "$runs"); do
+  start=$(date +%s%N)
+  line="$("$rune" get namespaces -v 2>&1 >/dev/null | grep '^rpc NamespaceService.ListNamespaces')"
+  end=$(date +%s%N)
+  wall+=($(( (end - start) / 1000 )))
+  rpc+=("$(sed -E 's/.* ([0-9]+)ms$/\1/' <<<"$line")")
+done
+
+stats() {  # stats <unit divisor> values... → min p50 p90 p99
+  local div="$1"; shift
+  printf '%s\n' "$@" | sort -n | awk -v d="$div" '
+    { v[NR] = $1 }
+    END {
+      printf "min %.2f  p50 %.2f  p90 %.2f  p99 %.2f", v[1]/d, v[int(NR*0.5+0.5)]/d, v[int(NR*0.9+0.5)]/d, v[int(NR*0.99+0.5)]/d
+    }'
+}
+echo "rune get namespaces, authenticated, $runs runs against runed on $addr (LMDB, 7 namespaces)"
+echo "  whole command (ms): $(stats 1000 "${wall[@]}")"
+echo "  RPC alone (ms):     $(stats 1 "${rpc[@]}")"
