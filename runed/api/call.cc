@@ -71,8 +71,6 @@ std::string BadRequestDetails(const absl::Status& status) {
 
 }  // namespace
 
-void RunOnWorker(std::function<void()> task) { Workers().Schedule(std::move(task)); }
-
 grpc::Status ToGrpcStatus(grpc::ServerContextBase* ctx, const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   if (std::optional<std::string> hint = common::HintOf(status);

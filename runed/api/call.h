@@ -32,9 +32,6 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
 // (`ctx` may be null: no hint).
 grpc::Status ToGrpcStatus(grpc::ServerContextBase* ctx, const absl::Status& status);
 
-// Runs `task` on the shared worker pool (fire and forget).
-void RunOnWorker(std::function<void()> task);
-
 }  // namespace rune::daemon
 
 #endif  // RUNE_RUNED_API_CALL_H_
