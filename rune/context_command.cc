@@ -27,6 +27,7 @@
 #include "rune/commands.h"
 #include "rune/output.h"
 #include "rune/connection.h"
+#include "rune/context_flags.h"
 
 namespace rune::cli {
 namespace {
@@ -71,16 +72,15 @@ std::string AbsolutePath(const std::string& path) {
 // `invalid <what> "<value>": <reason>`.
 absl::Status CheckName(const Invocation& inv, absl::string_view what, absl::string_view value) {
   if (common::IsDns1123Label(value)) return absl::OkStatus();
-  return common::UsageError(
-      absl::StrCat("invalid ", what, " \"", value,
-                   "\": must consist of lowercase letters, digits and '-', start and end with a "
-                   "letter or digit, and be at most 63 characters"),
-      inv.parsed.CommandPath());
+  // Dns1123Reason reads `invalid name "<v>": …`; M42 names what it is.
+  std::string reason = common::Dns1123Reason(value);
+  reason.replace(0, std::string("invalid name").size(), absl::StrCat("invalid ", what));
+  return common::UsageError(reason, inv.parsed.CommandPath());
 }
 
-// Applies the flags of `context set` to `entry`. An empty value clears the
-// field (except --server, which a context cannot do without).
-absl::Status ApplySetFlags(const Invocation& inv, ContextEntry* entry) {
+}  // namespace
+
+absl::Status ApplyContextFlags(const Invocation& inv, ContextEntry* entry) {
   const auto& p = inv.parsed;
   const std::string command_path = p.CommandPath();
   if (p.IsSet("server")) {
@@ -134,8 +134,6 @@ absl::Status ApplySetFlags(const Invocation& inv, ContextEntry* entry) {
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::Status RunContextView(Invocation& inv) {
   std::string path;
@@ -224,7 +222,7 @@ absl::Status RunContextSet(Invocation& inv) {
   } else {
     entry = *existing;
   }
-  RUNE_RETURN_IF_ERROR(ApplySetFlags(inv, &entry));
+  RUNE_RETURN_IF_ERROR(ApplyContextFlags(inv, &entry));
   if (creating) {
     if (config.contexts.empty()) config.current_context = name;
     config.contexts.push_back(std::move(entry));

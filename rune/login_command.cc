@@ -7,10 +7,6 @@
 //   $ rune login local --server 127.0.0.1:7863 --token-file root.token
 //   Context "local" saved (server 127.0.0.1:7863, namespace default) — authenticated as root
 //   Switched to context "local"
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <filesystem>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -22,50 +18,22 @@
 #include "rune/client_config.h"
 #include "rune/commands.h"
 #include "rune/connection.h"
+#include "rune/context_flags.h"
 
 namespace rune::cli {
 namespace {
 
 constexpr absl::Duration kVerifyDeadline = absl::Seconds(5);
 
-absl::StatusOr<std::string> AbsolutePath(const std::string& path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0 && errno == ENOENT) {
-    return common::LocalPathError(absl::StrCat("path \"", path, "\" does not exist"));
-  }
-  return std::filesystem::absolute(path).lexically_normal().string();
-}
-
-// Fills the context from the flags given; existing fields stay otherwise.
-absl::Status ApplyFlags(Invocation& inv, ContextEntry* entry) {
-  const auto& p = inv.parsed;
-  if (p.IsSet("server")) entry->server = p.String("server");
-  if (p.IsSet("namespace")) entry->namespace_name = p.String("namespace");
-  if (p.IsSet("token")) {
-    entry->token = p.String("token");
-    entry->token_file.clear();
-  } else if (p.IsSet("token-file")) {
-    RUNE_ASSIGN_OR_RETURN(entry->token_file, AbsolutePath(p.String("token-file")));
-    entry->token.clear();
-  } else if (p.Bool("token-stdin")) {
-    std::string line;
-    std::getline(inv.in(), line);
-    entry->token = std::string(absl::StripAsciiWhitespace(line));
-    entry->token_file.clear();
-    if (entry->token.empty()) {
-      return common::UsageError("--token-stdin: no token on standard input", p.CommandPath());
-    }
-  }
-  for (auto [flag, field] : {std::pair<const char*, std::string TlsFiles::*>{"tls-ca", &TlsFiles::ca},
-                             {"tls-cert", &TlsFiles::cert},
-                             {"tls-key", &TlsFiles::key}}) {
-    if (!p.IsSet(flag)) continue;
-    if (!entry->tls.has_value()) entry->tls.emplace();
-    RUNE_ASSIGN_OR_RETURN((*entry->tls).*field, AbsolutePath(p.String(flag)));
-  }
-  if (p.IsSet("tls-server-name")) {
-    if (!entry->tls.has_value()) entry->tls.emplace();
-    entry->tls->server_name = p.String("tls-server-name");
+// --token-stdin, the one credential source `context set` lacks.
+absl::Status ReadStdinToken(Invocation& inv, ContextEntry* entry) {
+  std::string line;
+  std::getline(inv.in(), line);
+  entry->token = std::string(absl::StripAsciiWhitespace(line));
+  entry->token_file.clear();
+  if (entry->token.empty()) {
+    return common::UsageError("--token-stdin: no token on standard input",
+                              inv.parsed.CommandPath());
   }
   return absl::OkStatus();
 }
@@ -89,10 +57,8 @@ absl::Status RunLogin(Invocation& inv) {
     return common::UsageError("one of --token, --token-file, --token-stdin is required",
                               p.CommandPath());
   }
-  RUNE_RETURN_IF_ERROR(ApplyFlags(inv, &entry));
-  if (entry.tls.has_value() && entry.tls->cert.empty() != entry.tls->key.empty()) {
-    return common::UsageError("--tls-cert and --tls-key must be given together", p.CommandPath());
-  }
+  RUNE_RETURN_IF_ERROR(ApplyContextFlags(inv, &entry));
+  if (p.Bool("token-stdin")) RUNE_RETURN_IF_ERROR(ReadStdinToken(inv, &entry));
 
   RUNE_ASSIGN_OR_RETURN(ConnectionSettings settings, ContextSettings(path, entry));
   std::string who;
