@@ -17,8 +17,7 @@ absl::Status Into(absl::StatusOr<T> result, T* response) {
 }
 
 absl::Status RegistriesNotBuilt(grpc::CallbackServerContext* ctx) {
-  const grpc::Status s = UnimplementedStatus(MethodOf(ctx));
-  return absl::UnimplementedError(s.error_message());
+  return UnimplementedError(MethodOf(ctx));
 }
 
 }  // namespace

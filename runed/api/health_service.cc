@@ -27,8 +27,7 @@ grpc::ServerUnaryReactor* HealthService::GetHealth(grpc::CallbackServerContext* 
     if (authz_ != nullptr) {
       RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
     }
-    const grpc::Status s = UnimplementedStatus("/rune.api.HealthService/GetHealth");
-    return absl::UnimplementedError(s.error_message());
+    return UnimplementedError("/rune.api.HealthService/GetHealth");
   });
 }
 

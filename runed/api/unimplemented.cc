@@ -110,6 +110,10 @@ UnimplementedService::UnimplementedService(auth::Authorizer* authorizer) : authz
   api::LinkApiDescriptors();  // requests are decoded by descriptor
 }
 
+absl::Status UnimplementedError(absl::string_view method) {
+  return absl::UnimplementedError(UnimplementedStatus(method).error_message());
+}
+
 grpc::ServerGenericBidiReactor* UnimplementedService::CreateReactor(
     grpc::GenericCallbackServerContext* ctx) {
   if (authz_ == nullptr) return new FinishReactor(UnimplementedStatus(ctx->method()));

@@ -8,6 +8,7 @@
 #ifndef RUNE_RUNED_API_UNIMPLEMENTED_H_
 #define RUNE_RUNED_API_UNIMPLEMENTED_H_
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/support/status.h"
@@ -17,6 +18,8 @@ namespace rune::daemon {
 
 // The status for full method name `method` ("/rune.api.ServiceService/ListServices").
 grpc::Status UnimplementedStatus(absl::string_view method);
+// The same, for handlers that return absl::Status (through RunUnary).
+absl::Status UnimplementedError(absl::string_view method);
 
 class UnimplementedService final : public grpc::CallbackGenericService {
  public:

@@ -107,6 +107,23 @@ absl::Status RequirePolicies(store::WriteTxn& txn,
   return absl::OkStatus();
 }
 
+// The user named by an attach/detach request, after checking that the policy
+// exists (M15 for either).
+absl::StatusOr<api::User> PolicyAndUser(store::WriteTxn& txn, const std::string& policy,
+                                        const std::string& user) {
+  RUNE_ASSIGN_OR_RETURN(std::optional<api::Policy> p, Load<api::Policy>(txn, kPolicy, policy));
+  if (!p.has_value()) return GlobalNotFound("policy", policy);
+  RUNE_ASSIGN_OR_RETURN(std::optional<api::User> u, Load<api::User>(txn, kUser, user));
+  if (!u.has_value()) return GlobalNotFound("user", user);
+  return *std::move(u);
+}
+
+// Stores a changed user with its new update time.
+absl::Status SaveUser(store::WriteTxn& txn, api::User* user, absl::Time now) {
+  common::ToTimestamp(now, user->mutable_updated_at());
+  return Save(txn, kUser, user->name(), *user);
+}
+
 // Adds the policies the user lacks; true when something was added.
 bool AddPolicies(api::User* user, const google::protobuf::RepeatedPtrField<std::string>& names) {
   bool changed = false;
@@ -131,8 +148,7 @@ absl::Status Identity::SeedBuiltinPolicies() {
       if (old.has_value() && old->has_created_at()) {
         *p.mutable_created_at() = old->created_at();
         *p.mutable_updated_at() = old->updated_at();
-        api::Policy stored = *old;
-        if (stored.SerializeAsString() == p.SerializeAsString()) continue;
+        if (old->SerializeAsString() == p.SerializeAsString()) continue;
       } else {
         common::ToTimestamp(now, p.mutable_created_at());
       }
@@ -233,8 +249,7 @@ absl::StatusOr<api::BootstrapResponse> Identity::Bootstrap() {
         root->policies().end()) {
       root->add_policies("root");
     }
-    common::ToTimestamp(now, root->mutable_updated_at());
-    RUNE_RETURN_IF_ERROR(Save(txn, kUser, "root", *root));
+    RUNE_RETURN_IF_ERROR(SaveUser(txn, &*root, now));
     RUNE_ASSIGN_OR_RETURN(api::CreateTokenResponse token,
                           IssueToken(txn, *root, "bootstrap", "created by bootstrap", 0));
     response.set_token(token.token());
@@ -268,10 +283,7 @@ absl::StatusOr<api::UpsertUserResponse> Identity::UpsertUser(const api::UpsertUs
       changed = true;
     }
     changed = AddPolicies(&*user, request.policies()) || changed;
-    if (changed) {
-      common::ToTimestamp(now, user->mutable_updated_at());
-      RUNE_RETURN_IF_ERROR(Save(txn, kUser, user->name(), *user));
-    }
+    if (changed) RUNE_RETURN_IF_ERROR(SaveUser(txn, &*user, now));
     *response.mutable_user() = *user;
     return absl::OkStatus();
   }));
@@ -382,8 +394,7 @@ absl::StatusOr<api::DeletePolicyResponse> Identity::DeletePolicy(
       attached.push_back(u.name());
       if (!request.force()) continue;
       policies->erase(it);
-      common::ToTimestamp(now_(), u.mutable_updated_at());
-      RUNE_RETURN_IF_ERROR(Save(txn, kUser, u.name(), u));
+      RUNE_RETURN_IF_ERROR(SaveUser(txn, &u, now_()));
     }
     if (!attached.empty() && !request.force()) {
       return common::WithHint(
@@ -401,19 +412,14 @@ absl::StatusOr<api::AttachPolicyResponse> Identity::AttachPolicy(
     const api::AttachPolicyRequest& request) {
   api::AttachPolicyResponse response;
   RUNE_RETURN_IF_ERROR(store_->Update([&](store::WriteTxn& txn) -> absl::Status {
-    RUNE_ASSIGN_OR_RETURN(std::optional<api::Policy> p,
-                          Load<api::Policy>(txn, kPolicy, request.policy()));
-    if (!p.has_value()) return GlobalNotFound("policy", request.policy());
-    RUNE_ASSIGN_OR_RETURN(std::optional<api::User> u, Load<api::User>(txn, kUser, request.user()));
-    if (!u.has_value()) return GlobalNotFound("user", request.user());
+    RUNE_ASSIGN_OR_RETURN(api::User u, PolicyAndUser(txn, request.policy(), request.user()));
     google::protobuf::RepeatedPtrField<std::string> names;
     *names.Add() = request.policy();
-    if (!AddPolicies(&*u, names)) {
+    if (!AddPolicies(&u, names)) {
       response.set_already_attached(true);
       return absl::OkStatus();
     }
-    common::ToTimestamp(now_(), u->mutable_updated_at());
-    return Save(txn, kUser, u->name(), *u);
+    return SaveUser(txn, &u, now_());
   }));
   return response;
 }
@@ -422,20 +428,15 @@ absl::StatusOr<api::DetachPolicyResponse> Identity::DetachPolicy(
     const api::DetachPolicyRequest& request) {
   api::DetachPolicyResponse response;
   RUNE_RETURN_IF_ERROR(store_->Update([&](store::WriteTxn& txn) -> absl::Status {
-    RUNE_ASSIGN_OR_RETURN(std::optional<api::Policy> p,
-                          Load<api::Policy>(txn, kPolicy, request.policy()));
-    if (!p.has_value()) return GlobalNotFound("policy", request.policy());
-    RUNE_ASSIGN_OR_RETURN(std::optional<api::User> u, Load<api::User>(txn, kUser, request.user()));
-    if (!u.has_value()) return GlobalNotFound("user", request.user());
-    auto* policies = u->mutable_policies();
+    RUNE_ASSIGN_OR_RETURN(api::User u, PolicyAndUser(txn, request.policy(), request.user()));
+    auto* policies = u.mutable_policies();
     auto it = std::find(policies->begin(), policies->end(), request.policy());
     if (it == policies->end()) {
       response.set_not_attached(true);
       return absl::OkStatus();
     }
     policies->erase(it);
-    common::ToTimestamp(now_(), u->mutable_updated_at());
-    return Save(txn, kUser, u->name(), *u);
+    return SaveUser(txn, &u, now_());
   }));
   return response;
 }
@@ -460,8 +461,7 @@ absl::StatusOr<api::CreateTokenResponse> Identity::CreateToken(
     }
     RUNE_RETURN_IF_ERROR(RequirePolicies(txn, request.policies()));
     if (AddPolicies(&*user, request.policies())) {
-      common::ToTimestamp(now_(), user->mutable_updated_at());
-      RUNE_RETURN_IF_ERROR(Save(txn, kUser, user->name(), *user));
+      RUNE_RETURN_IF_ERROR(SaveUser(txn, &*user, now_()));
     }
     RUNE_ASSIGN_OR_RETURN(response, IssueToken(txn, *user, request.name(), request.description(),
                                                request.ttl_seconds()));
