@@ -20,17 +20,27 @@ struct Violation {
   std::string path;    // rooted at the kind: "policy.rules[0].verbs[2]"
   std::string reason;  // a §4.9 catalogue text
   yaml::Mark mark;     // where it was written, when a decoder knows
+  // The `rune lint` rule (§3.6.11): "required", "range", "unknown-field", …
+  // Empty is read as "type" by lint.
+  std::string rule = {};
+  // Warnings (roadmap fields, legacy spellings) never fail a write.
+  bool warning = false;
+  // Extra advice for lint's "hint:" line (e.g. the new name of a legacy key).
+  std::string hint = {};
+  // `rune lint --fix` can rewrite it.
+  bool fixable = false;
 };
 
 // InvalidArgument with one `validation error: <path>: <reason>` line per
-// violation (M07); OK for an empty list.
+// error (M07); warnings are left out. OK when there is no error.
 inline absl::Status ValidationStatus(const std::vector<Violation>& violations) {
-  if (violations.empty()) return absl::OkStatus();
   std::string message;
   for (const Violation& v : violations) {
+    if (v.warning) continue;
     if (!message.empty()) message += "\n";
     absl::StrAppend(&message, "validation error: ", v.path, ": ", v.reason);
   }
+  if (message.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(message);
 }
 
