@@ -1,0 +1,407 @@
+#include "common/spec/cast.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/spec/decode.h"
+
+namespace rune::common::spec {
+namespace {
+
+using yaml::Node;
+
+constexpr const char* kCastKeys[] = {"service",   "services",   "secret",    "secrets",  "configmap",
+                                     "configmaps", "namespace", "namespaces", "instance", "instances"};
+
+struct TopLevel {
+  const char* key;
+  CastObject::Kind kind;
+  bool list;
+};
+
+constexpr TopLevel kTopLevel[] = {
+    {"service", CastObject::Kind::kService, false},
+    {"services", CastObject::Kind::kService, true},
+    {"secret", CastObject::Kind::kSecret, false},
+    {"secrets", CastObject::Kind::kSecret, true},
+    {"configmap", CastObject::Kind::kConfigmap, false},
+    {"configmaps", CastObject::Kind::kConfigmap, true},
+    {"namespace", CastObject::Kind::kNamespace, false},
+    {"namespaces", CastObject::Kind::kNamespace, true},
+};
+
+const char* KindName(CastObject::Kind kind) {
+  switch (kind) {
+    case CastObject::Kind::kNamespace:
+      return "namespace";
+    case CastObject::Kind::kConfigmap:
+      return "configmap";
+    case CastObject::Kind::kSecret:
+      return "secret";
+    case CastObject::Kind::kService:
+      break;
+  }
+  return "service";
+}
+
+bool IsSkipped(const Node& node) {
+  if (!node.IsMapping()) return false;
+  const Node* skip = node.Find("skip");
+  return skip != nullptr && skip->IsScalar() && skip->style == yaml::ScalarStyle::kPlain &&
+         (skip->tag.empty() || internal::IsCoreTag(skip->tag)) && skip->value == "true";
+}
+
+Finding MakeFinding(const std::string& file, Violation v) {
+  Finding f;
+  f.file = file;
+  f.line = v.mark.line;
+  f.column = v.mark.column;
+  f.violation = std::move(v);
+  return f;
+}
+
+class Loader {
+ public:
+  Loader(absl::string_view file, const LoadOptions& options, CastFileResult* out)
+      : file_(file), options_(options), out_(out) {}
+
+  void Document(const Node& root) {
+    if (!root.IsMapping()) {
+      Add(root, "", "a cast document must be a mapping", "type");
+      return;
+    }
+    if (!root.tag.empty() && !internal::IsCoreTag(root.tag)) {
+      Add(root, "", absl::StrCat("unsupported tag \"", root.tag, "\""), "type");
+      return;
+    }
+    for (const auto& [key, value] : root.entries) {
+      if (!key.IsScalar()) {
+        Add(key, "", absl::StrCat("expected a string, got ", internal::NodeKind(key)), "type");
+        continue;
+      }
+      const TopLevel* top = nullptr;
+      for (const TopLevel& t : kTopLevel) {
+        if (key.value == t.key) top = &t;
+      }
+      if (top == nullptr) {
+        if (key.value == "instance" || key.value == "instances") {
+          Add(key, "", "instances cannot be cast", "unknown-field",
+              "instances are created by runed from services");
+        } else {
+          Add(key, "", absl::StrCat("unknown top-level key \"", key.value, "\""), "unknown-field",
+              "a cast document holds service(s), secret(s), configmap(s) and namespace(s)");
+        }
+        continue;
+      }
+      const char* singular = KindName(top->kind);
+      if (!top->list) {
+        if (!value.IsMapping()) {
+          Add(value, singular, absl::StrCat("expected a mapping, got ", internal::NodeKind(value)),
+              "type");
+          continue;
+        }
+        Object(top->kind, value);
+        continue;
+      }
+      if (value.IsScalar() && value.IsNull()) continue;
+      if (!value.IsSequence()) {
+        Add(value, top->key, absl::StrCat("expected a list, got ", internal::NodeKind(value)), "type");
+        continue;
+      }
+      for (const Node& item : value.items) {
+        if (!item.IsMapping()) {
+          Add(item, singular, absl::StrCat("expected a mapping, got ", internal::NodeKind(item)),
+              "type");
+          continue;
+        }
+        Object(top->kind, item);
+      }
+    }
+  }
+
+  void Add(const Node& at, std::string path, std::string reason, const char* rule,
+           std::string hint = "") {
+    Violation v;
+    v.path = std::move(path);
+    v.reason = std::move(reason);
+    v.mark = at.mark;
+    v.rule = rule;
+    v.hint = std::move(hint);
+    out_->findings.push_back(MakeFinding(file_, std::move(v)));
+  }
+
+ private:
+  void Object(CastObject::Kind kind, const Node& node) {
+    if (IsSkipped(node)) return;
+    internal::Decoded d;
+    CastObject o;
+    o.kind = kind;
+    o.file = file_;
+    o.mark = node.mark;
+    std::vector<Violation> checks;
+    switch (kind) {
+      case CastObject::Kind::kService:
+        o.service = internal::DecodeService(node, &d);
+        if (o.service.namespace_().empty()) o.service.set_namespace_(options_.default_namespace);
+        checks = ValidateService(o.service, options_.limits);
+        break;
+      case CastObject::Kind::kSecret:
+        o.secret = internal::DecodeSecret(node, &d);
+        if (o.secret.namespace_().empty()) o.secret.set_namespace_(options_.default_namespace);
+        checks = ValidateSecret(o.secret, options_.limits.secret);
+        break;
+      case CastObject::Kind::kConfigmap:
+        o.configmap = internal::DecodeConfigmap(node, &d);
+        if (o.configmap.namespace_().empty()) {
+          o.configmap.set_namespace_(options_.default_namespace);
+        }
+        checks = ValidateConfigmap(o.configmap, options_.limits.config);
+        break;
+      case CastObject::Kind::kNamespace:
+        o.ns = internal::DecodeNamespace(node, &d);
+        checks = ValidateNamespace(o.ns);
+        if (o.ns.name() == "system") {
+          Violation v;
+          v.path = "namespace.name";
+          v.reason = "namespace \"system\" is reserved";
+          v.rule = "reference";
+          checks.push_back(std::move(v));
+        }
+        break;
+    }
+    // A field that failed to decode is not judged again by the validator
+    // (`scale: "3"` is a type error, not also "required").
+    std::vector<std::string> failed;
+    for (const Violation& v : d.violations) {
+      if (v.warning || v.rule == "unknown-field") continue;
+      failed.push_back(v.path);
+      absl::string_view p = v.path;
+      if (absl::ConsumeSuffix(&p, ".value") || absl::ConsumeSuffix(&p, ".valueBase64")) {
+        failed.push_back(absl::StrCat(p, ".data"));
+      }
+    }
+    const auto covered = [&failed](const std::string& path) {
+      for (const std::string& f : failed) {
+        if (path == f || (absl::StartsWith(path, f) &&
+                          (path[f.size()] == '.' || path[f.size()] == '['))) {
+          return true;
+        }
+      }
+      return false;
+    };
+    for (Violation& v : d.violations) out_->findings.push_back(MakeFinding(file_, std::move(v)));
+    for (Violation& v : checks) {
+      if (covered(v.path)) continue;
+      v.mark = d.MarkOf(v.path);
+      out_->findings.push_back(MakeFinding(file_, std::move(v)));
+    }
+    o.marks = std::move(d.marks);
+    out_->objects.push_back(std::move(o));
+  }
+
+  std::string file_;
+  const LoadOptions& options_;
+  CastFileResult* out_;
+};
+
+std::string Key(const CastObject& o) {
+  return absl::StrCat(o.kind_name(), "/", o.object_namespace(), "/", o.name());
+}
+
+}  // namespace
+
+std::string FormatFinding(const Finding& f) {
+  std::string out = f.file;
+  if (f.line > 0) absl::StrAppend(&out, ":", f.line, ":", f.column);
+  absl::StrAppend(&out, ": ");
+  if (!f.violation.path.empty()) absl::StrAppend(&out, f.violation.path, ": ");
+  absl::StrAppend(&out, f.violation.reason);
+  return out;
+}
+
+const std::string& CastObject::name() const {
+  switch (kind) {
+    case Kind::kNamespace:
+      return ns.name();
+    case Kind::kConfigmap:
+      return configmap.name();
+    case Kind::kSecret:
+      return secret.name();
+    case Kind::kService:
+      break;
+  }
+  return service.name();
+}
+
+const std::string& CastObject::object_namespace() const {
+  static const std::string* const kEmpty = new std::string();
+  switch (kind) {
+    case Kind::kNamespace:
+      return *kEmpty;
+    case Kind::kConfigmap:
+      return configmap.namespace_();
+    case Kind::kSecret:
+      return secret.namespace_();
+    case Kind::kService:
+      break;
+  }
+  return service.namespace_();
+}
+
+const char* CastObject::kind_name() const { return KindName(kind); }
+
+std::string CastObject::Ref() const {
+  if (kind == Kind::kNamespace) return absl::StrCat("namespace/", name());
+  return absl::StrCat(kind_name(), "/", object_namespace(), "/", name());
+}
+
+yaml::Mark CastObject::MarkOf(const std::string& path) const {
+  std::string p = path;
+  while (!p.empty()) {
+    auto it = marks.find(p);
+    if (it != marks.end()) return it->second;
+    const size_t cut = p.find_last_of(".[");
+    if (cut == std::string::npos) break;
+    p.resize(cut);
+  }
+  return mark;
+}
+
+bool CastFileResult::HasErrors() const {
+  return std::any_of(findings.begin(), findings.end(),
+                     [](const Finding& f) { return !f.violation.warning; });
+}
+
+CastFileResult LoadCastText(absl::string_view file, absl::string_view text,
+                            const LoadOptions& options) {
+  CastFileResult result;
+  yaml::Mark mark;
+  absl::StatusOr<std::vector<yaml::Document>> docs = yaml::ParseDocuments(text, &mark);
+  Loader loader(file, options, &result);
+  if (!docs.ok()) {
+    Violation v;
+    v.reason = std::string(docs.status().message());
+    v.mark = mark;
+    v.rule = "yaml-syntax";
+    result.findings.push_back(MakeFinding(std::string(file), std::move(v)));
+    return result;
+  }
+  for (const yaml::Document& doc : *docs) {
+    if (doc.empty) continue;
+    loader.Document(doc.root);
+  }
+  std::stable_sort(result.findings.begin(), result.findings.end(),
+                   [](const Finding& a, const Finding& b) {
+                     return std::make_pair(a.line, a.column) < std::make_pair(b.line, b.column);
+                   });
+  return result;
+}
+
+std::vector<Finding> CheckBatch(const std::vector<CastObject>& objects) {
+  std::vector<Finding> findings;
+  std::map<std::string, const CastObject*> first;
+  for (const CastObject& o : objects) {
+    auto [it, inserted] = first.emplace(Key(o), &o);
+    if (inserted) continue;
+    Violation v;
+    v.reason = absl::StrCat(o.kind_name(), " \"",
+                            o.kind == CastObject::Kind::kNamespace
+                                ? o.name()
+                                : absl::StrCat(o.object_namespace(), "/", o.name()),
+                            "\" is defined more than once (first at ", it->second->file, ":",
+                            it->second->mark.line, ")");
+    v.mark = o.mark;
+    v.rule = "duplicate";
+    findings.push_back(MakeFinding(o.file, std::move(v)));
+  }
+  // In-batch dependency cycles, each reported once from its first service.
+  std::map<std::string, const CastObject*> services;
+  for (const CastObject& o : objects) {
+    if (o.kind == CastObject::Kind::kService) {
+      services.emplace(absl::StrCat(o.object_namespace(), "/", o.name()), &o);
+    }
+  }
+  const DependencyEdges edges = [&services](const std::string& key) {
+    std::vector<std::string> out;
+    auto it = services.find(key);
+    if (it == services.end()) return out;
+    for (std::string& dep : ServiceDependencyKeys(it->second->service)) {
+      if (dep != key && services.count(dep) != 0) out.push_back(std::move(dep));
+    }
+    return out;
+  };
+  std::set<std::set<std::string>> reported;
+  for (const CastObject& o : objects) {
+    if (o.kind != CastObject::Kind::kService) continue;
+    const std::string key = absl::StrCat(o.object_namespace(), "/", o.name());
+    if (services[key] != &o) continue;
+    std::optional<std::vector<std::string>> cycle = FindCycle(key, edges);
+    if (!cycle.has_value()) continue;
+    if (!reported.insert(std::set<std::string>(cycle->begin(), cycle->end())).second) continue;
+    Violation v;
+    v.path = "service.dependencies";
+    v.reason = CycleReason(*cycle);
+    v.rule = "dependency-cycle";
+    v.mark = o.MarkOf("service.dependencies");
+    findings.push_back(MakeFinding(o.file, std::move(v)));
+  }
+  return findings;
+}
+
+std::vector<const CastObject*> ApplyOrder(const std::vector<CastObject>& objects) {
+  std::vector<const CastObject*> order;
+  for (CastObject::Kind kind :
+       {CastObject::Kind::kNamespace, CastObject::Kind::kConfigmap, CastObject::Kind::kSecret}) {
+    for (const CastObject& o : objects) {
+      if (o.kind == kind) order.push_back(&o);
+    }
+  }
+  // Services: repeatedly take the first (in input order) whose in-batch
+  // dependencies are all placed; a cycle falls back to input order.
+  std::vector<const CastObject*> pending;
+  std::map<std::string, int> remaining;  // key → services with that key not yet placed
+  for (const CastObject& o : objects) {
+    if (o.kind != CastObject::Kind::kService) continue;
+    pending.push_back(&o);
+    ++remaining[absl::StrCat(o.object_namespace(), "/", o.name())];
+  }
+  while (!pending.empty()) {
+    size_t pick = 0;
+    bool found = false;
+    for (size_t i = 0; i < pending.size() && !found; ++i) {
+      const std::string self =
+          absl::StrCat(pending[i]->object_namespace(), "/", pending[i]->name());
+      bool ready = true;
+      for (const std::string& dep : ServiceDependencyKeys(pending[i]->service)) {
+        if (dep != self && remaining.count(dep) != 0 && remaining[dep] > 0) ready = false;
+      }
+      if (ready) {
+        pick = i;
+        found = true;
+      }
+    }
+    const CastObject* o = pending[pick];
+    pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(pick));
+    --remaining[absl::StrCat(o->object_namespace(), "/", o->name())];
+    order.push_back(o);
+  }
+  return order;
+}
+
+bool IsCastDocument(const yaml::Node& root) {
+  if (!root.IsMapping()) return false;
+  for (const auto& [key, value] : root.entries) {
+    if (!key.IsScalar()) continue;
+    for (const char* k : kCastKeys) {
+      if (key.value == k) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace rune::common::spec

@@ -1,0 +1,37 @@
+// The `-o json|yaml` documents of SPEC §3.5: spec fields in the schema order
+// of §4 (unset optional fields omitted), then `metadata` and `status`. The
+// output of a service, configmap or namespace is a valid cast document: fed to
+// LoadCastText it decodes to the same spec (tested both ways).
+//
+//   Value doc = Value::Object().Set("service", ServiceDocument(service));
+//   out << ToYaml(doc);
+#ifndef RUNE_COMMON_SPEC_DOCUMENTS_H_
+#define RUNE_COMMON_SPEC_DOCUMENTS_H_
+
+#include "common/document.h"
+#include "proto/types.pb.h"
+
+namespace rune::common::spec {
+
+// The spec alone (what a user would write).
+Value ServiceSpecDocument(const api::ServiceSpec& spec);
+// Spec + metadata{id, generation, createdAt, updatedAt, lastNonZeroScale, tag}
+// + status{phase, observedGeneration, desired, ready, running, message,
+// lastScaleAt}.
+Value ServiceDocument(const api::Service& service);
+// {name, namespace, labels, type, keys[], metadata{version, createdAt,
+// updatedAt}} — never values.
+Value SecretDocument(const api::SecretInfo& secret);
+// {name, namespace, labels, data{}, metadata{version, createdAt, updatedAt}}.
+Value ConfigmapDocument(const api::Configmap& configmap);
+// {name, description, labels, metadata{createdAt, updatedAt}}.
+Value NamespaceDocument(const api::Namespace& ns);
+
+// Upper-case enum spellings of the API → the YAML forms: "Always",
+// "OnFailure", "Never"; phases "Running", …
+std::string RestartPolicyName(api::ServiceSpec::RestartPolicy policy);
+std::string PhaseName(api::ServiceStatus::Phase phase);
+
+}  // namespace rune::common::spec
+
+#endif  // RUNE_COMMON_SPEC_DOCUMENTS_H_
