@@ -29,6 +29,7 @@
 #include "runed/api/health_service.h"
 #include "runed/api/namespace_service.h"
 #include "runed/api/request_id.h"
+#include "runed/api/service_service.h"
 #include "runed/api/streams.h"
 #include "runed/api/unimplemented.h"
 #include "runed/auth/authorizer.h"
@@ -228,6 +229,14 @@ int Main(int argc, char** argv) {
   if (absl::Status s = namespaces.SeedReserved(); !s.ok()) {
     return Fatal(absl::StrCat("cannot seed the reserved namespaces: ", s.message()));
   }
+  ServiceOptions service_options;
+  service_options.limits.secret = {rf.secret_limits.max_keys, rf.secret_limits.max_value_bytes,
+                                   rf.secret_limits.max_total_bytes};
+  service_options.limits.config = {rf.config_limits.max_keys, rf.config_limits.max_value_bytes,
+                                   rf.config_limits.max_total_bytes};
+  service_options.limits.max_scale = static_cast<int>(rf.max_scale);
+  service_options.history_limit = rf.store.history_limit;
+  ServiceServiceImpl services(db.get(), &authorizer, service_options);
   AdminServiceImpl admin(&identity, &authorizer);
   AuthServiceImpl auth_service(&identity, &authorizer);
 
@@ -239,6 +248,7 @@ int Main(int argc, char** argv) {
   builder.AddListeningPort(grpc_address, *credentials, &grpc_port);
   builder.RegisterService(&health);
   builder.RegisterService(&namespaces);
+  builder.RegisterService(&services);
   builder.RegisterService(&admin);
   builder.RegisterService(&auth_service);
   builder.RegisterCallbackGenericService(&unimplemented);

@@ -71,12 +71,12 @@ TEST_F(ApiTest, RequestIdsDiffer) {
 TEST_F(ApiTest, UnbuiltFeaturesAnswerUnimplementedNamingTheFeature) {
   auto stub = api::ServiceService::NewStub(channel_);
   grpc::ClientContext ctx;
-  api::ListServicesResponse resp;
-  grpc::Status s = stub->ListServices(&ctx, api::ListServicesRequest(), &resp);
+  api::ScaleServiceResponse resp;
+  grpc::Status s = stub->ScaleService(&ctx, api::ScaleServiceRequest(), &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(s.error_message(),
-            "ServiceService.ListServices is not implemented yet (feature: services, secrets and "
-            "configmaps)");
+            "ServiceService.ScaleService is not implemented yet (feature: orchestrator and process "
+            "runner)");
   EXPECT_EQ(Meta(ctx.GetServerTrailingMetadata()).size(), 16u);
 
   auto health = api::HealthService::NewStub(channel_);
@@ -90,12 +90,12 @@ TEST_F(ApiTest, UnbuiltFeaturesAnswerUnimplementedNamingTheFeature) {
 TEST_F(ApiTest, StreamingRpcsAreRefusedToo) {
   auto stub = api::ServiceService::NewStub(channel_);
   grpc::ClientContext ctx;
-  auto reader = stub->WatchServices(&ctx, api::WatchServicesRequest());
-  api::WatchServicesResponse event;
+  auto reader = stub->WatchScaling(&ctx, api::WatchScalingRequest());
+  api::WatchScalingResponse event;
   EXPECT_FALSE(reader->Read(&event));
   grpc::Status s = reader->Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_TRUE(absl::StrContains(s.error_message(), "WatchServices is not implemented yet"));
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "WatchScaling is not implemented yet"));
 }
 
 TEST(UnimplementedStatus, UnknownMethod) {

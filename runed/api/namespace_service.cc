@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "common/violation.h"
 #include "runed/api/call.h"
+#include "runed/api/service_deletion.h"
 #include "runed/api/watch_stream.h"
 
 namespace rune::daemon {
@@ -98,7 +99,7 @@ absl::Status NamespaceNotFound(absl::string_view name) {
 }
 
 absl::Status NamespaceServiceImpl::SeedReserved() {
-  const absl::Time now = absl::Now();
+  const absl::Time now = clock_();
   return store_->Update([&](store::WriteTxn& txn) -> absl::Status {
     for (const char* name : {"default", "system"}) {
       RUNE_ASSIGN_OR_RETURN(std::optional<store::Record> old,
@@ -127,7 +128,7 @@ absl::Status NamespaceServiceImpl::Write(const api::Namespace& input, bool stric
   // `system` is closed to users; `default` can be updated by cast but not
   // created.
   if (ns.name() == "system" || (strict && ns.name() == "default")) return Reserved(ns.name());
-  const absl::Time now = absl::Now();
+  const absl::Time now = clock_();
   return store_->Update([&](store::WriteTxn& txn) -> absl::Status {
     RUNE_ASSIGN_OR_RETURN(std::optional<api::Namespace> old,
                           Find(txn.Get(kNamespace, kSystemNamespace, ns.name())));
@@ -238,18 +239,24 @@ grpc::ServerUnaryReactor* NamespaceServiceImpl::DeleteNamespace(
         return absl::OkStatus();
       }
       RUNE_RETURN_IF_ERROR(blocked);
-      // A forced delete removes what the namespace holds in the same
-      // transaction (instances and deletion operations of services arrive
-      // with the orchestrator).
-      for (const auto* records : {&contents.services, &contents.secrets, &contents.configmaps}) {
+      // A forced delete runs one deletion operation per service (they finish
+      // within this transaction: no instance runs yet), then removes secrets,
+      // configmaps and the namespace. The operations stay listed for their
+      // retention period.
+      const absl::Time now = clock_();
+      for (const store::Record& r : contents.services) {
+        RUNE_ASSIGN_OR_RETURN(api::DeletionOperation op, DeleteServiceNow(txn, name, r.name, now));
+        if (op.state() != api::DeletionOperation::COMPLETED) {
+          return absl::InternalError(absl::StrCat(
+              "deletion of service \"", name, "/", r.name, "\" failed (operation ", op.id(),
+              "): ", op.failure()));
+        }
+        *response->add_operations() = std::move(op);
+      }
+      for (const auto* records : {&contents.secrets, &contents.configmaps}) {
         for (const store::Record& r : *records) {
           RUNE_RETURN_IF_ERROR(txn.Delete(r.kind, r.ns, r.name).status());
         }
-      }
-      RUNE_ASSIGN_OR_RETURN(std::vector<store::Record> history,
-                            txn.List(store::kServiceHistory, name));
-      for (const store::Record& r : history) {
-        RUNE_RETURN_IF_ERROR(txn.Delete(r.kind, r.ns, r.name).status());
       }
       RUNE_RETURN_IF_ERROR(txn.Delete(kNamespace, kSystemNamespace, name).status());
       response->set_state(api::DeletionOperation::COMPLETED);

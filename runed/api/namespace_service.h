@@ -7,6 +7,10 @@
 #ifndef RUNE_RUNED_API_NAMESPACE_SERVICE_H_
 #define RUNE_RUNED_API_NAMESPACE_SERVICE_H_
 
+#include <functional>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "proto/namespace.grpc.pb.h"
 #include "runed/auth/authorizer.h"
 #include "runed/store/store.h"
@@ -15,8 +19,10 @@ namespace rune::daemon {
 
 class NamespaceServiceImpl final : public api::NamespaceService::CallbackService {
  public:
-  NamespaceServiceImpl(store::Store* store, auth::Authorizer* authorizer)
-      : store_(store), authz_(authorizer) {}
+  // `clock` stamps metadata and the deletion operations of forced deletes.
+  NamespaceServiceImpl(store::Store* store, auth::Authorizer* authorizer,
+                       std::function<absl::Time()> clock = [] { return absl::Now(); })
+      : store_(store), authz_(authorizer), clock_(std::move(clock)) {}
 
   // Creates `default` and `system` when missing.
   absl::Status SeedReserved();
@@ -46,6 +52,7 @@ class NamespaceServiceImpl final : public api::NamespaceService::CallbackService
 
   store::Store* store_;
   auth::Authorizer* authz_;
+  std::function<absl::Time()> clock_;
 };
 
 // The M15 status for a missing namespace, with its hint.

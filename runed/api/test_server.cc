@@ -6,15 +6,21 @@
 
 namespace rune::daemon {
 
-TestServer::TestServer() {
+TestServer::TestServer(TestServerOptions options) {
   store_ = store::NewMemoryStore();
   identity_ = std::make_unique<auth::Identity>(store_.get(), [this] { return now_; });
   EXPECT_TRUE(identity_->SeedBuiltinPolicies().ok());
   authz_ = std::make_unique<auth::Authorizer>(
       identity_.get(), auth::AuthConfig{true, false, 1000000}, [this] { return now_; });
   health_ = std::make_unique<HealthService>(authz_.get());
-  namespaces_ = std::make_unique<NamespaceServiceImpl>(store_.get(), authz_.get());
+  namespaces_ = std::make_unique<NamespaceServiceImpl>(store_.get(), authz_.get(),
+                                                        [this] { return now_; });
   EXPECT_TRUE(namespaces_->SeedReserved().ok());
+  ServiceOptions service_options;
+  service_options.history_limit = options.history_limit;
+  service_options.limits.max_scale = options.max_scale;
+  service_options.clock = [this] { return now_; };
+  services_ = std::make_unique<ServiceServiceImpl>(store_.get(), authz_.get(), service_options);
   admin_ = std::make_unique<AdminServiceImpl>(identity_.get(), authz_.get());
   auth_ = std::make_unique<AuthServiceImpl>(identity_.get(), authz_.get());
   unimplemented_ = std::make_unique<UnimplementedService>(authz_.get());
@@ -23,6 +29,7 @@ TestServer::TestServer() {
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(health_.get());
   builder.RegisterService(namespaces_.get());
+  builder.RegisterService(services_.get());
   builder.RegisterService(admin_.get());
   builder.RegisterService(auth_.get());
   builder.RegisterCallbackGenericService(unimplemented_.get());

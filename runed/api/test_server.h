@@ -16,6 +16,7 @@
 #include "runed/api/admin_service.h"
 #include "runed/api/health_service.h"
 #include "runed/api/namespace_service.h"
+#include "runed/api/service_service.h"
 #include "runed/api/unimplemented.h"
 #include "runed/auth/authorizer.h"
 #include "runed/auth/identity.h"
@@ -23,9 +24,15 @@
 
 namespace rune::daemon {
 
+// Settings that differ from runed's defaults.
+struct TestServerOptions {
+  int64_t history_limit = 10;  // runefile store.history_limit
+  int max_scale = 1000;        // runefile limits.max_scale
+};
+
 class TestServer {
  public:
-  TestServer();
+  explicit TestServer(TestServerOptions options = {});
   ~TestServer();
 
   store::Store* store() { return store_.get(); }
@@ -48,6 +55,7 @@ class TestServer {
   std::unique_ptr<auth::Authorizer> authz_;
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<NamespaceServiceImpl> namespaces_;
+  std::unique_ptr<ServiceServiceImpl> services_;
   std::unique_ptr<AdminServiceImpl> admin_;
   std::unique_ptr<AuthServiceImpl> auth_;
   std::unique_ptr<UnimplementedService> unimplemented_;

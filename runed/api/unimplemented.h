@@ -1,6 +1,6 @@
 // Answers every RPC whose feature is not built yet with UNIMPLEMENTED and a
 // message naming the feature, e.g.
-//   "ServiceService.ListServices is not implemented yet (feature: services, secrets and configmaps)"
+//   "ServiceService.ScaleService is not implemented yet (feature: orchestrator and process runner)"
 // Registered as the server's generic service, it sees exactly the methods no
 // registered service implements, so each feature replaces it method by
 // method. Authentication and RBAC come first, as for every implemented
@@ -16,7 +16,7 @@
 
 namespace rune::daemon {
 
-// The status for full method name `method` ("/rune.api.ServiceService/ListServices").
+// The status for full method name `method` ("/rune.api.ServiceService/ScaleService").
 grpc::Status UnimplementedStatus(absl::string_view method);
 // The same, for handlers that return absl::Status (through RunUnary).
 absl::Status UnimplementedError(absl::string_view method);
