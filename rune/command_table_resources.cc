@@ -122,7 +122,8 @@ Command DeleteKind(const char* name, std::vector<std::string> aliases, const cha
   return c;
 }
 
-Command CreateData(const char* name, std::vector<std::string> aliases, const char* what) {
+Command CreateData(const char* name, std::vector<std::string> aliases, const char* what,
+                   common::cli::Handler run) {
   Command c;
   c.name = name;
   c.aliases = std::move(aliases);
@@ -146,7 +147,7 @@ Command CreateData(const char* name, std::vector<std::string> aliases, const cha
   };
   c.one_required = {{"from-literal", "from-file"}};
   c.examples = {absl::StrCat("rune create ", name, " db --from-literal user=app --from-file password=./pw.txt")};
-  c.run = &RunRemoteNotImplemented;
+  c.run = run;
   return c;
 }
 
@@ -204,7 +205,7 @@ Command CastCommand() {
   c.examples = {"rune cast api.yaml", "rune cast -r deploy/ --timeout 10m",
                 "rune cast ./my-app --set replicas=3 --render"};
   c.validate = &ValidateCast;
-  c.run = &RunRemoteNotImplemented;
+  c.run = &RunCast;
   return c;
 }
 
@@ -305,8 +306,8 @@ Command CreateCommand() {
               KeyValueFlag("label", 0, "add a label k=v (repeatable)")};
   ns.examples = {"rune create namespace prod --label env=prod"};
   ns.run = &RunCreateNamespace;
-  c.subcommands = {ns, CreateData("secret", {}, "secret"),
-                   CreateData("configmap", {"config", "cm"}, "configmap")};
+  c.subcommands = {ns, CreateData("secret", {}, "secret", &RunCreateSecret),
+                   CreateData("configmap", {"config", "cm"}, "configmap", &RunCreateConfigmap)};
   return c;
 }
 
@@ -337,7 +338,7 @@ Command LintCommand() {
   };
   for (Flag& f : RunesetValueFlags()) c.flags.push_back(std::move(f));
   c.examples = {"rune lint services/", "rune lint -r . --format json", "rune lint --fix api.yaml"};
-  c.run = &RunLocalNotImplemented;
+  c.run = &RunLint;
   return c;
 }
 

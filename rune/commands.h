@@ -39,6 +39,10 @@ absl::Status RunWhoami(Invocation& inv);            // whoami_command.cc
 absl::Status RunGet(Invocation& inv);              // get_command.cc
 absl::Status RunCreateNamespace(Invocation& inv);  // namespace_command.cc
 absl::Status RunDeleteNamespace(Invocation& inv);  // namespace_command.cc
+absl::Status RunCreateSecret(Invocation& inv);     // create_data_command.cc
+absl::Status RunCreateConfigmap(Invocation& inv);  // create_data_command.cc
+absl::Status RunCast(Invocation& inv);             // cast_command.cc
+absl::Status RunLint(Invocation& inv);             // lint_command.cc
 
 // Commands whose feature is not built yet (not_implemented.cc). The remote
 // variant first resolves the connection and reaches runed, so connection
