@@ -26,9 +26,11 @@
 #include "grpc/support/log.h"
 #include "grpcpp/grpcpp.h"
 #include "runed/api/admin_service.h"
+#include "runed/api/configmap_service.h"
 #include "runed/api/health_service.h"
 #include "runed/api/namespace_service.h"
 #include "runed/api/request_id.h"
+#include "runed/api/secret_service.h"
 #include "runed/api/service_service.h"
 #include "runed/api/streams.h"
 #include "runed/api/unimplemented.h"
@@ -39,6 +41,8 @@
 #include "runed/options.h"
 #include "runed/rest/gateway.h"
 #include "runed/rest/http_server.h"
+#include "runed/secrets/kek.h"
+#include "runed/secrets/object_store.h"
 #include "runed/store/data_dir.h"
 #include "runed/store/store.h"
 
@@ -218,6 +222,12 @@ int Main(int argc, char** argv) {
                            static_cast<uint64_t>(rf.store.max_size));
   if (!opened.ok()) return Fatal(absl::StrCat("cannot open the store: ", opened.status().message()));
   std::unique_ptr<store::Store> db = std::move(*opened);
+  absl::StatusOr<secrets::Kek> kek = secrets::SetUpKek(rf.kek, options->data_dir, env, db.get());
+  if (!kek.ok()) return Fatal(kek.status().message());
+  for (const std::string& warning : kek->warnings) Log().Warn(warning);
+  std::unique_ptr<secrets::ObjectStore> secret_store =
+      secrets::NewSecretStore(db.get(), std::move(kek->key));
+  std::unique_ptr<secrets::ObjectStore> configmap_store = secrets::NewConfigmapStore(db.get());
   auth::Identity identity(db.get());
   auth::Authorizer authorizer(
       &identity, auth::AuthConfig{rf.auth.enabled, rf.auth.allow_remote_admin,
@@ -237,6 +247,9 @@ int Main(int argc, char** argv) {
   service_options.limits.max_scale = static_cast<int>(rf.max_scale);
   service_options.history_limit = rf.store.history_limit;
   ServiceServiceImpl services(db.get(), &authorizer, service_options);
+  SecretServiceImpl secret_service(secret_store.get(), &authorizer, service_options.limits.secret);
+  ConfigmapServiceImpl configmap_service(configmap_store.get(), &authorizer,
+                                         service_options.limits.config);
   AdminServiceImpl admin(&identity, &authorizer);
   AuthServiceImpl auth_service(&identity, &authorizer);
 
@@ -249,6 +262,8 @@ int Main(int argc, char** argv) {
   builder.RegisterService(&health);
   builder.RegisterService(&namespaces);
   builder.RegisterService(&services);
+  builder.RegisterService(&secret_service);
+  builder.RegisterService(&configmap_service);
   builder.RegisterService(&admin);
   builder.RegisterService(&auth_service);
   builder.RegisterCallbackGenericService(&unimplemented);

@@ -69,4 +69,30 @@ wait $pid; code=$?
 trap - EXIT
 check "SIGTERM: clean shutdown" 0 $code 'msg="stopped"' "$(cat "$log")"
 
+# The KEK (SPEC §5.3 step 4, §5.13): created 0600 on the first start, checked
+# on every later one; a key problem stops runed with exit 1.
+check "KEK file created 0600" 0 0 '^600$' "$(stat -c %a "$work/data/kek.b64")"
+head -c 32 /dev/urandom | base64 >"$work/data/kek.b64"
+out="$(timeout 10 "$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/data" 2>&1)"; code=$?
+check "wrong KEK on restart" 1 $code 'level=error msg="KEK does not match the key used to encrypt existing secrets"' "$out"
+mkdir -p "$work/bad-kek" && echo "not base64!" >"$work/bad-kek/kek.b64"
+out="$(timeout 10 "$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/bad-kek" 2>&1)"; code=$?
+check "malformed KEK file" 1 $code "KEK file $work/bad-kek/kek.b64 must hold base64 of exactly 32 bytes \\(not valid base64\\)" "$out"
+printf 'secret:\n  encryption:\n    kek:\n      source: env\n      env: RUNE_TEST_KEK\n' >"$work/env-kek.yaml"
+out="$(env -u RUNE_TEST_KEK timeout 10 "$runed" --config "$work/env-kek.yaml" --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/env-kek" 2>&1)"; code=$?
+check "env KEK unset" 1 $code 'KEK source ..env..: environment variable RUNE_TEST_KEK is not set' "$out"
+out="$(RUNE_TEST_KEK=c2hvcnQ= timeout 10 "$runed" --config "$work/env-kek.yaml" --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/env-kek" 2>&1)"; code=$?
+check "env KEK malformed" 1 $code 'KEK environment variable RUNE_TEST_KEK must hold base64 of exactly 32 bytes \(it decodes to 5 bytes\)' "$out"
+printf 'secret:\n  encryption:\n    kek:\n      source: generated\n' >"$work/generated-kek.yaml"
+log="$work/generated.log"
+"$runed" --config "$work/generated-kek.yaml" --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/generated" 2>"$log" &
+pid=$!
+trap 'kill -KILL $pid 2>/dev/null' EXIT
+"$wait_for" "$log" grpc >/dev/null
+check "generated KEK warning" 0 0 'level=warn msg="KEK source ..generated..: secrets will be unreadable after restart"' "$(cat "$log")"
+kill -TERM $pid
+wait $pid; code=$?
+trap - EXIT
+check "generated KEK: clean shutdown" 0 $code 'msg="stopped"' "$(cat "$log")"
+
 if [ "$failures" -ne 0 ]; then echo "$failures check(s) failed" >&2; exit 1; fi

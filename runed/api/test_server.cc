@@ -3,11 +3,12 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "runed/api/request_id.h"
+#include "runed/secrets/envelope.h"
 
 namespace rune::daemon {
 
 TestServer::TestServer(TestServerOptions options) {
-  store_ = store::NewMemoryStore();
+  store_ = options.make_store ? options.make_store() : store::NewMemoryStore();
   identity_ = std::make_unique<auth::Identity>(store_.get(), [this] { return now_; });
   EXPECT_TRUE(identity_->SeedBuiltinPolicies().ok());
   authz_ = std::make_unique<auth::Authorizer>(
@@ -21,6 +22,13 @@ TestServer::TestServer(TestServerOptions options) {
   service_options.limits.max_scale = options.max_scale;
   service_options.clock = [this] { return now_; };
   services_ = std::make_unique<ServiceServiceImpl>(store_.get(), authz_.get(), service_options);
+  secret_store_ = secrets::NewSecretStore(
+      store_.get(), options.kek.empty() ? secrets::RandomBytes(secrets::kKeyBytes) : options.kek);
+  configmap_store_ = secrets::NewConfigmapStore(store_.get());
+  secrets_ = std::make_unique<SecretServiceImpl>(secret_store_.get(), authz_.get(),
+                                                 common::spec::DataLimits{});
+  configmaps_ = std::make_unique<ConfigmapServiceImpl>(configmap_store_.get(), authz_.get(),
+                                                       common::spec::DataLimits{});
   admin_ = std::make_unique<AdminServiceImpl>(identity_.get(), authz_.get());
   auth_ = std::make_unique<AuthServiceImpl>(identity_.get(), authz_.get());
   unimplemented_ = std::make_unique<UnimplementedService>(authz_.get());
@@ -30,6 +38,8 @@ TestServer::TestServer(TestServerOptions options) {
   builder.RegisterService(health_.get());
   builder.RegisterService(namespaces_.get());
   builder.RegisterService(services_.get());
+  builder.RegisterService(secrets_.get());
+  builder.RegisterService(configmaps_.get());
   builder.RegisterService(admin_.get());
   builder.RegisterService(auth_.get());
   builder.RegisterCallbackGenericService(unimplemented_.get());

@@ -8,18 +8,22 @@
 #ifndef RUNE_RUNED_API_TEST_SERVER_H_
 #define RUNE_RUNED_API_TEST_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "runed/api/admin_service.h"
+#include "runed/api/configmap_service.h"
 #include "runed/api/health_service.h"
 #include "runed/api/namespace_service.h"
+#include "runed/api/secret_service.h"
 #include "runed/api/service_service.h"
 #include "runed/api/unimplemented.h"
 #include "runed/auth/authorizer.h"
 #include "runed/auth/identity.h"
+#include "runed/secrets/object_store.h"
 #include "runed/store/store.h"
 
 namespace rune::daemon {
@@ -28,6 +32,10 @@ namespace rune::daemon {
 struct TestServerOptions {
   int64_t history_limit = 10;  // runefile store.history_limit
   int max_scale = 1000;        // runefile limits.max_scale
+  // The store the server runs on; null = a fresh memory store.
+  std::function<std::unique_ptr<store::Store>()> make_store;
+  // The KEK secrets are sealed with (32 bytes); "" = a random one.
+  std::string kek;
 };
 
 class TestServer {
@@ -37,6 +45,8 @@ class TestServer {
 
   store::Store* store() { return store_.get(); }
   auth::Identity* identity() { return identity_.get(); }
+  // The secret store behind SecretService (ReadData gives the plaintext).
+  secrets::ObjectStore* secret_store() { return secret_store_.get(); }
   const std::shared_ptr<grpc::Channel>& channel() { return channel_; }
   // The clock identity and authorizer read; tests move it forward.
   absl::Time& now() { return now_; }
@@ -56,6 +66,10 @@ class TestServer {
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<NamespaceServiceImpl> namespaces_;
   std::unique_ptr<ServiceServiceImpl> services_;
+  std::unique_ptr<secrets::ObjectStore> secret_store_;
+  std::unique_ptr<secrets::ObjectStore> configmap_store_;
+  std::unique_ptr<SecretServiceImpl> secrets_;
+  std::unique_ptr<ConfigmapServiceImpl> configmaps_;
   std::unique_ptr<AdminServiceImpl> admin_;
   std::unique_ptr<AuthServiceImpl> auth_;
   std::unique_ptr<UnimplementedService> unimplemented_;

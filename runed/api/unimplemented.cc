@@ -28,8 +28,6 @@ constexpr Feature kFeatures[] = {
     {"ServiceService.RestartService", "orchestrator and process runner"},
     {"ServiceService.WatchScaling", "orchestrator and process runner"},
     {"ServiceService.RollbackService", "orchestrator and process runner"},
-    {"SecretService", "services, secrets and configmaps"},
-    {"ConfigmapService", "services, secrets and configmaps"},
     {"InstanceService", "orchestrator and process runner"},
     {"LogService", "orchestrator and process runner"},
     {"ExecService", "orchestrator and process runner"},
