@@ -423,8 +423,11 @@ void CheckPolicyPorts(const google::protobuf::RepeatedPtrField<std::string>& por
     if (IsDigits(port)) {
       if (!internal::ParsePortNumber(port, &n)) {
         int64_t v = 0;
-        absl::SimpleAtoi(port.substr(0, 12), &v);
-        c.Add(pp, internal::RangeReason(1, kMaxPort, v), "range");
+        if (port.size() <= 12 && absl::SimpleAtoi(port, &v)) {
+          c.Add(pp, internal::RangeReason(1, kMaxPort, v), "range");
+        } else {
+          c.Add(pp, absl::StrCat("references unknown port \"", port, "\""), "reference");
+        }
       }
     } else {
       c.Name(pp, port, true);
