@@ -1,9 +1,9 @@
 // SecretService and ConfigmapService through the real gRPC API of an
 // in-process server on a real LMDB store in a temporary directory: writes
 // and versions, lookups, selectors, the reference guard, the error texts of
-// SPEC §2.6, concurrent writers, tampered records, the KEK across restarts
-// and the at-rest check (no secret value in any byte under the data
-// directory).
+// SPEC §2.6, RBAC on the object's namespace, namespace deletion, concurrent
+// writers, tampered records, the KEK across restarts and the at-rest check
+// (no secret value in any byte under the data directory).
 #include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -496,6 +496,46 @@ TEST_F(DataObjectServiceTest, DeleteIsGuardedByNonOptionalReferences) {
   EXPECT_TRUE(
       Call(configmaps_.get(), &api::ConfigmapService::Stub::DeleteConfigmap, request, &deleted)
           .status.ok());
+}
+
+TEST_F(DataObjectServiceTest, NamespaceDeletionCountsAndRemovesTheseRecords) {
+  CreateNamespace("prod");
+  api::ApplySecretResponse applied;
+  ASSERT_TRUE(ApplySecret(Secret("prod", "db", {{"k", "v"}}), &applied).status.ok());
+  ASSERT_TRUE(ApplySecret(Secret("prod", "api", {{"k", "v"}}), &applied).status.ok());
+  api::ApplyConfigmapResponse cm;
+  ASSERT_TRUE(ApplyConfigmap(Configmap("prod", "app", {{"k", "v"}}), &cm).status.ok());
+  api::DeleteNamespaceRequest request;
+  request.set_name("prod");
+  api::DeleteNamespaceResponse response;
+  Reply blocked =
+      Call(namespaces_.get(), &api::NamespaceService::Stub::DeleteNamespace, request, &response);
+  EXPECT_EQ(blocked.status.error_message(),
+            "namespace \"prod\" is not empty: 0 services, 2 secrets, 1 configmaps");
+  request.set_force(true);
+  ASSERT_TRUE(
+      Call(namespaces_.get(), &api::NamespaceService::Stub::DeleteNamespace, request, &response)
+          .status.ok());
+  EXPECT_TRUE(ListSecrets("*", "").empty());
+  EXPECT_TRUE(server_->store()->List(store::kConfigmap, "prod")->empty());
+}
+
+TEST_F(DataObjectServiceTest, AuthorizationUsesTheObjectsNamespace) {
+  CreateNamespace("prod");
+  token_ = server_->TokenWithRule("prod-secrets", "secret", {"create", "get"}, "prod");
+  api::ApplySecretResponse applied;
+  Reply denied = ApplySecret(Secret("", "db", {{"k", "v"}}), &applied);
+  EXPECT_EQ(denied.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(denied.status.error_message(), "access denied for resource: secret verb: create");
+  EXPECT_TRUE(ApplySecret(Secret("prod", "db", {{"k", "v"}}), &applied).status.ok());
+  api::GetSecretResponse got;
+  EXPECT_TRUE(GetSecret("prod", "db", &got).status.ok());
+  api::DeleteSecretResponse deleted;
+  EXPECT_EQ(DeleteSecret("db", false, false, &deleted).status.error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  api::ApplyConfigmapResponse cm;
+  EXPECT_EQ(ApplyConfigmap(Configmap("prod", "app", {{"k", "v"}}), &cm).status.error_message(),
+            "access denied for resource: configmap verb: create");
 }
 
 TEST_F(DataObjectServiceTest, ConcurrentWriterIsAborted) {
