@@ -339,6 +339,9 @@ bool FixFile(LintFile* file, const LintOptions& options) {
     for (const std::string& l : lines) absl::StrAppend(&text, l, "\n");
     if (!absl::EndsWith(file->text, "\n") && !text.empty()) text.pop_back();
     if (text == file->text) break;
+    std::stable_sort(fixed_now.begin(), fixed_now.end(), [](const LintFinding& a, const LintFinding& b) {
+      return std::tie(a.finding.line, a.finding.column) < std::tie(b.finding.line, b.finding.column);
+    });
     for (LintFinding& f : fixed_now) {
       f.fixable = true;
       f.fixed = true;
