@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/spec/decode.h"
+#include "common/spec/decoder.h"
 
 namespace rune::common::spec {
 namespace {
@@ -185,18 +186,20 @@ class Loader {
         failed.push_back(absl::StrCat(p, ".data"));
       }
     }
-    const auto covered = [&failed](const std::string& path) {
+    // Same path, an ancestor or a descendant of a field that failed.
+    const auto within = [](const std::string& path, const std::string& prefix) {
+      return path == prefix || (absl::StartsWith(path, prefix) &&
+                                (path[prefix.size()] == '.' || path[prefix.size()] == '['));
+    };
+    const auto covered = [&failed, &within](const std::string& path) {
       for (const std::string& f : failed) {
-        if (path == f || (absl::StartsWith(path, f) &&
-                          (path[f.size()] == '.' || path[f.size()] == '['))) {
-          return true;
-        }
+        if (within(path, f) || within(f, path)) return true;
       }
       return false;
     };
     for (Violation& v : d.violations) out_->findings.push_back(MakeFinding(file_, std::move(v)));
     for (Violation& v : checks) {
-      if (covered(v.path)) continue;
+      if (!v.warning && covered(v.path)) continue;
       v.mark = d.MarkOf(v.path);
       out_->findings.push_back(MakeFinding(file_, std::move(v)));
     }
@@ -208,6 +211,40 @@ class Loader {
   const LoadOptions& options_;
   CastFileResult* out_;
 };
+
+// libyaml also reads UTF-16 with a byte order mark.
+bool IsUtf16(absl::string_view text) {
+  return absl::StartsWith(text, "\xff\xfe") || absl::StartsWith(text, "\xfe\xff");
+}
+
+// The offset of the first byte that is not part of valid UTF-8, or npos.
+size_t FirstInvalidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    // The shortest valid prefix is the character at i.
+    size_t len = 0;
+    for (size_t n = 1; n <= 4 && i + n <= s.size() && len == 0; ++n) {
+      if (internal::IsValidUtf8(s.substr(i, n))) len = n;
+    }
+    if (len == 0) return i;
+    i += len;
+  }
+  return absl::string_view::npos;
+}
+
+// 1-based line and column (in characters) of a byte offset.
+yaml::Mark MarkAt(absl::string_view text, size_t offset) {
+  yaml::Mark m{1, 1};
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++m.line;
+      m.column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++m.column;
+    }
+  }
+  return m;
+}
 
 std::string Key(const CastObject& o) {
   return absl::StrCat(o.kind_name(), "/", o.object_namespace(), "/", o.name());
@@ -281,6 +318,17 @@ CastFileResult LoadCastText(absl::string_view file, absl::string_view text,
                             const LoadOptions& options) {
   CastFileResult result;
   yaml::Mark mark;
+  if (!IsUtf16(text)) {
+    const size_t bad = FirstInvalidUtf8(text);
+    if (bad != absl::string_view::npos) {
+      Violation v;
+      v.reason = "invalid UTF-8";
+      v.mark = MarkAt(text, bad);
+      v.rule = "yaml-syntax";
+      result.findings.push_back(MakeFinding(std::string(file), std::move(v)));
+      return result;
+    }
+  }
   absl::StatusOr<std::vector<yaml::Document>> docs = yaml::ParseDocuments(text, &mark);
   Loader loader(file, options, &result);
   if (!docs.ok()) {

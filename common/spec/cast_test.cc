@@ -488,7 +488,7 @@ TEST(CheckBatch, DuplicatesAndCycles) {
             "b.yaml:2:3: service \"default/x\" is defined more than once (first at a.yaml:2)");
   EXPECT_EQ(f[0].violation.rule, "duplicate");
   EXPECT_EQ(FormatFinding(f[1]),
-            "a.yaml:5:19: service.dependencies: dependency cycle detected: default/x -> default/y "
+            "a.yaml:5:5: service.dependencies: dependency cycle detected: default/x -> default/y "
             "-> default/x");
   EXPECT_EQ(f[1].violation.rule, "dependency-cycle");
 }
@@ -533,6 +533,130 @@ TEST(IsCastDocument, DetectsCastKeys) {
   EXPECT_TRUE(IsCastDocument((*docs)[0].root));
   EXPECT_FALSE(IsCastDocument((*docs)[1].root));
   EXPECT_TRUE(IsCastDocument((*docs)[2].root));
+}
+
+TEST(LoadCastText, DuplicateKeysInsideAnObject) {
+  EXPECT_THAT(Findings(Load("service:\n  name: a\n  image: x\n  scale: 1\n  name: b\n")),
+              ElementsAre("5:3 [duplicate] service: duplicate key \"name\""));
+  EXPECT_THAT(Findings(Load("service:\n  name: a\n  image: x\n  scale: 1\n  env:\n    A: 1\n    A: 2\n")),
+              ElementsAre("7:5 [duplicate] service.env.A: duplicate key \"A\""));
+}
+
+TEST(LoadCastText, InvalidUtf8IsASyntaxError) {
+  CastFileResult r = Load("service:\n  name: a\xff\n");
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(FormatFinding(r.findings[0]), "f.yaml:2:10: invalid UTF-8");
+  EXPECT_EQ(r.findings[0].violation.rule, "yaml-syntax");
+}
+
+TEST(LoadCastText, CaseInsensitiveEnums) {
+  CastFileResult r = Load(R"(service:
+  name: a
+  image: x
+  scale: 1
+  restartPolicy: onfailure
+  ports: [{name: dns, port: 53, protocol: UDP}]
+)");
+  EXPECT_THAT(Findings(r), IsEmpty());
+  EXPECT_EQ(r.objects[0].service.restart_policy(), api::ServiceSpec::ON_FAILURE);
+  EXPECT_EQ(r.objects[0].service.ports(0).protocol(), api::ServicePort::UDP);
+  // Other enums are exact.
+  EXPECT_THAT(
+      Findings(Load("service:\n  name: a\n  image: x\n  scale: 1\n  health:\n    liveness:\n"
+                    "      type: HTTP\n")),
+      ElementsAre("7:13 [enum] service.health.liveness.type: must be one of: http, tcp, exec; got \"HTTP\""));
+}
+
+TEST(LoadCastText, NumbersAndFloats) {
+  EXPECT_THAT(Findings(Load("service:\n  name: a\n  image: x\n  scale: 1.5\n")),
+              ElementsAre("4:10 [type] service.scale: expected an integer, got a float"));
+  EXPECT_THAT(Findings(Load("service:\n  name: a\n  image: x\n  scale: 99999999999\n")),
+              ElementsAre("4:10 [range] service.scale: must be between -2147483648 and 2147483647, "
+                          "got 99999999999"));
+  EXPECT_THAT(Findings(Load("service:\n  name: a\n  image: x\n  scale: true\n")),
+              ElementsAre("4:10 [type] service.scale: expected an integer, got a boolean"));
+  CastFileResult hex = Load("service:\n  name: a\n  image: x\n  scale: 0x10\n");
+  EXPECT_THAT(Findings(hex), IsEmpty());
+  EXPECT_EQ(hex.objects[0].service.scale(), 16);
+  // Quantities take numbers as written.
+  CastFileResult q = Load("service:\n  name: a\n  image: x\n  scale: 1\n  resources:\n"
+                          "    cpu: {request: 0.5, limit: 2}\n");
+  EXPECT_THAT(Findings(q), IsEmpty());
+  EXPECT_EQ(q.objects[0].service.resources().cpu().request(), "0.5");
+}
+
+TEST(LoadCastText, DataValuesMustBeStrings) {
+  EXPECT_THAT(Findings(Load("configmap:\n  name: c\n  data:\n    a: true\n    b: ~\n    c: [x]\n")),
+              ElementsAre("4:8 [type] configmap.data.a: expected a string, got a boolean",
+                          "5:8 [type] configmap.data.b: expected a string, got null",
+                          "6:8 [type] configmap.data.c: expected a string, got a list"));
+  EXPECT_THAT(Findings(Load("secret:\n  name: s\n  data:\n    - key: a\n    - value: b\n"
+                            "    - {key: c, value: x, valueBase64: eA==}\n")),
+              ElementsAre("4:7 [conflict] secret.data[0]: exactly one of value or valueBase64 is required",
+                          "5:7 [required] secret.data[1].key: required",
+                          "6:7 [conflict] secret.data[2]: exactly one of value or valueBase64 is required"));
+}
+
+TEST(LoadCastText, ServiceFieldErrors) {
+  CastFileResult r = Load(R"(service:
+  name: a
+  image: x
+  scale: 1
+  dependencies:
+    - "a.b.c.d"
+    - {service: x, secret: y}
+    - ~
+  envFrom:
+    - vault:x
+    - {secretRef: a, configRef: b}
+  autoscale:
+    cooldown: soon
+)");
+  EXPECT_THAT(Findings(r),
+              ElementsAre("6:7 [reference] service.dependencies[0]: invalid dependency \"a.b.c.d\"",
+                          "7:28 [conflict] service.dependencies[1]: exactly one of service, secret "
+                          "or configmap is required",
+                          "8:7 [type] service.dependencies[2]: expected a mapping, got null",
+                          "10:7 [type] service.envFrom[0]: invalid envFrom entry \"vault:x\"",
+                          "11:33 [conflict] service.envFrom[1]: exactly one of secretRef or configRef "
+                          "is required",
+                          "12:3 [not-enforced] warning service.autoscale: accepted but not enforced",
+                          "13:15 [type] service.autoscale.cooldown: invalid duration \"soon\""));
+}
+
+TEST(LoadCastText, FindingsAreMarkedByPath) {
+  CastFileResult r = Load(R"(service:
+  name: a
+  image: x
+  scale: 1
+  secretMounts:
+    - name: tls
+      mountPath: relative
+  dependencies:
+    - a
+)");
+  EXPECT_THAT(Findings(r),
+              ElementsAre("7:18 [path] service.secretMounts[0].mountPath: must be an absolute path",
+                          "9:7 [dependency-cycle] service.dependencies[0]: must not depend on itself"));
+  EXPECT_EQ(r.objects[0].MarkOf("service.secretMounts[0].items[3]").line, 6);
+}
+
+TEST(LoadCastText, ReservedNamespaces) {
+  EXPECT_THAT(Findings(Load("namespace:\n  name: system\n")),
+              ElementsAre("2:9 [reference] namespace.name: namespace \"system\" is reserved"));
+  EXPECT_THAT(Findings(Load("configmap:\n  name: c\n  namespace: system\n  data: {a: b}\n")),
+              ElementsAre("3:14 [reference] configmap.namespace: namespace \"system\" is reserved"));
+}
+
+TEST(FormatFinding, WithAndWithoutPositionAndPath) {
+  Finding f;
+  f.file = "-";
+  f.violation.reason = "a cast document must be a mapping";
+  EXPECT_EQ(FormatFinding(f), "-: a cast document must be a mapping");
+  f.line = 3;
+  f.column = 1;
+  f.violation.path = "service";
+  EXPECT_EQ(FormatFinding(f), "-:3:1: service: a cast document must be a mapping");
 }
 
 }  // namespace

@@ -113,7 +113,8 @@ class Decoder {
         if (name == key.value) fn = &f;
       }
       if (fn != nullptr) {
-        Mark(child, value);
+        // Block collections start on the next line: point at their key.
+        Mark(child, value.IsScalar() ? value : key);
         (*fn)(value, child);
         continue;
       }
