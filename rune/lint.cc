@@ -1,6 +1,12 @@
 #include "rune/lint.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
@@ -13,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/duration.h"
+#include "common/errors.h"
 #include "common/runefile/runefile.h"
 #include "common/yaml/node.h"
 
@@ -436,6 +443,35 @@ common::Value LintDocument(const std::vector<LintFile>& files) {
   doc.Set("fixCount", fixes);
   doc.Set("success", errors == 0);
   return doc;
+}
+
+absl::Status ReplaceFileContents(const std::string& path, absl::string_view text) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return common::OutputFileError(absl::StrCat("cannot fix ", path, ": ", std::strerror(errno)));
+  }
+  std::string temp = path + ".rune-fix-XXXXXX";
+  const int fd = mkstemp(temp.data());
+  if (fd < 0) {
+    return common::OutputFileError(absl::StrCat("cannot fix ", path, ": ", std::strerror(errno)));
+  }
+  bool ok = fchmod(fd, st.st_mode & 07777) == 0;
+  size_t written = 0;
+  while (ok && written < text.size()) {
+    const ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) written += static_cast<size_t>(n);
+  }
+  ok = ok && fsync(fd) == 0;
+  const int error = errno;
+  ok = close(fd) == 0 && ok;
+  if (!ok || rename(temp.c_str(), path.c_str()) != 0) {
+    const int e = ok ? errno : error;
+    unlink(temp.c_str());
+    return common::OutputFileError(absl::StrCat("cannot fix ", path, ": ", std::strerror(e)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace rune::cli

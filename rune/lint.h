@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/document.h"
 #include "common/spec/cast.h"
@@ -77,6 +78,11 @@ std::string FileSummaryLine(const LintFile& file);
 
 // The --format json document.
 common::Value LintDocument(const std::vector<LintFile>& files);
+
+// Writes a fixed file: a temporary file beside `path`, its permission bits
+// copied, synced, then renamed over `path`, so a failure leaves the original
+// untouched. Errors are OutputFileError (exit 1).
+absl::Status ReplaceFileContents(const std::string& path, absl::string_view text);
 
 }  // namespace rune::cli
 

@@ -1,13 +1,8 @@
 // `rune lint` (SPEC §3.6.11): offline checks of cast files and runefiles with
 // the validator runed uses; findings on stdout, M47 on stderr when there are
 // errors. The checks and the report live in lint.h.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -23,37 +18,6 @@ namespace rune::cli {
 namespace {
 
 constexpr const char* kRunesetFlags[] = {"values", "set", "set-string"};
-
-// Writes `text` over `path` through a temporary file in the same directory
-// and a rename, keeping the file's permission bits.
-absl::Status ReplaceFile(const std::string& path, const std::string& text) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
-    return common::OutputFileError(absl::StrCat("cannot fix ", path, ": ", std::strerror(errno)));
-  }
-  std::string temp = path + ".rune-fix-XXXXXX";
-  const int fd = mkstemp(temp.data());
-  if (fd < 0) {
-    return common::OutputFileError(absl::StrCat("cannot fix ", path, ": ", std::strerror(errno)));
-  }
-  bool ok = fchmod(fd, st.st_mode & 07777) == 0;
-  size_t written = 0;
-  while (ok && written < text.size()) {
-    const ssize_t n = write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) written += static_cast<size_t>(n);
-  }
-  ok = ok && fsync(fd) == 0;
-  const int error = errno;
-  ok = close(fd) == 0 && ok;
-  if (!ok || rename(temp.c_str(), path.c_str()) != 0) {
-    const int e = ok ? errno : error;
-    unlink(temp.c_str());
-    return common::OutputFileError(absl::StrCat("cannot fix ", path, ": ", std::strerror(e)));
-  }
-  return absl::OkStatus();
-}
 
 // The namespace objects without their own get (§3.4). Lint works offline,
 // so a client config it cannot read leaves the flag, the environment and
@@ -101,7 +65,7 @@ absl::Status RunLint(Invocation& inv) {
     LintFile file = LintText(source.name, std::move(text), options);
     // stdin has nowhere to be written back to.
     if (fix && !source.is_stdin && FixFile(&file, options)) {
-      RUNE_RETURN_IF_ERROR(ReplaceFile(source.path, file.text));
+      RUNE_RETURN_IF_ERROR(ReplaceFileContents(source.path, file.text));
     }
     const bool failed = file.errors() > 0;
     files.push_back(std::move(file));

@@ -1,5 +1,11 @@
 #include "rune/lint.h"
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/match.h"
 #include "common/document.h"
 #include "gtest/gtest.h"
@@ -226,6 +232,26 @@ TEST(AddBatchFindings, DuplicatesAcrossFilesGoToTheLaterFile) {
   EXPECT_EQ(files[1].findings[0].Rule(), "duplicate");
   EXPECT_EQ(files[1].findings[0].finding.violation.reason,
             "service \"default/api\" is defined more than once (first at a.yaml:2)");
+}
+
+TEST(ReplaceFileContents, KeepsThePermissionBitsAndLeavesNoTemporaryFile) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "replace";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path file = dir / "svc.yaml";
+  std::ofstream(file) << "old\n";
+  ASSERT_EQ(chmod(file.c_str(), 0640), 0);
+  ASSERT_TRUE(ReplaceFileContents(file.string(), "new\n").ok());
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "new\n");
+  struct stat st;
+  ASSERT_EQ(stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  EXPECT_FALSE(ReplaceFileContents((dir / "missing.yaml").string(), "x").ok());
 }
 
 }  // namespace
