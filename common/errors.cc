@@ -30,6 +30,7 @@ constexpr ClassInfo kClasses[] = {
     {ErrorClass::kClientDeadline, "client-deadline"},
     {ErrorClass::kExecTimeout, "exec-timeout"},
     {ErrorClass::kInterrupt, "interrupt"},
+    {ErrorClass::kStreamInterrupt, "stream-interrupt"},
     {ErrorClass::kContextMissing, "context-missing"},
     {ErrorClass::kCurrentContext, "current-context"},
     {ErrorClass::kOutputFile, "output-file"},
@@ -95,6 +96,10 @@ absl::Status ExecTimeoutError(absl::string_view message) {
 absl::Status InterruptedError() {
   return Make(absl::StatusCode::kCancelled, "the operation continues on the server",
               ErrorClass::kInterrupt, "");
+}
+
+absl::Status StreamInterruptedError() {
+  return Make(absl::StatusCode::kCancelled, "interrupted", ErrorClass::kStreamInterrupt, "");
 }
 
 absl::Status ContextMissingError(absl::string_view name) {
@@ -287,6 +292,10 @@ ErrorReport Classify(const absl::Status& status) {
       break;
     case ErrorClass::kInterrupt:
       report.exit_code = kExitInterrupted;
+      break;
+    case ErrorClass::kStreamInterrupt:
+      report.exit_code = kExitInterrupted;
+      report.silent = true;
       break;
     case ErrorClass::kContextMissing:
       report.exit_code = kExitNotFound;

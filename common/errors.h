@@ -46,6 +46,7 @@ enum class ErrorClass {
   kClientDeadline,     // --request-timeout expired with no server status
   kExecTimeout,        // exec --timeout
   kInterrupt,          // SIGINT during a wait
+  kStreamInterrupt,    // SIGINT/SIGTERM during a follow or watch
   kContextMissing,     // local context not found
   kCurrentContext,     // deleting the current context
   kOutputFile,         // writing an output file failed
@@ -65,6 +66,9 @@ absl::Status WaitTimeoutError(absl::string_view message);
 absl::Status ClientDeadlineError(absl::string_view message);
 absl::Status ExecTimeoutError(absl::string_view message);
 absl::Status InterruptedError();
+// SIGINT/SIGTERM during a follow or watch (SPEC §2.7): exit 130 and nothing
+// printed, in JSON mode too.
+absl::Status StreamInterruptedError();
 absl::Status ContextMissingError(absl::string_view name);
 absl::Status CurrentContextDeleteError(absl::string_view name);
 absl::Status OutputFileError(absl::string_view message);
@@ -92,6 +96,8 @@ struct ErrorReport {
   std::string message;
   std::optional<std::string> hint;
   std::optional<std::string> request_id;
+  // Nothing is printed (an interrupted follow or watch).
+  bool silent = false;
 };
 
 // Maps a non-OK status to its report (SPEC §2.4, §2.5).

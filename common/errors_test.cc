@@ -96,5 +96,12 @@ TEST(Format, InterruptNotice) {
             "Interrupted: the operation continues on the server\n");
 }
 
+TEST(Classify, StreamInterruptIsSilent) {
+  ErrorReport r = Classify(StreamInterruptedError());
+  EXPECT_EQ(r.exit_code, 130);
+  EXPECT_TRUE(r.silent);
+  EXPECT_FALSE(Classify(InterruptedError()).silent);
+}
+
 }  // namespace
 }  // namespace rune::common

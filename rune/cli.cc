@@ -31,6 +31,7 @@ bool UseColor(const Environment& env, const Streams& io, bool no_color_flag) {
 int Report(const absl::Status& status, bool json, bool color, Streams& io) {
   const common::ErrorReport report = common::Classify(status);
   io.out->flush();
+  if (report.silent) return report.exit_code;
   *io.err << (json ? common::FormatJson(report) : common::FormatHuman(report, color));
   io.err->flush();
   return report.exit_code;

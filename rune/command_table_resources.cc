@@ -152,7 +152,7 @@ Command CreateData(const char* name, std::vector<std::string> aliases, const cha
 }
 
 Command DepsSub(const char* name, const char* short_help, std::vector<std::string> formats,
-                const char* default_format) {
+                const char* default_format, common::cli::Handler run) {
   Command c;
   c.name = name;
   c.short_help = short_help;
@@ -160,7 +160,7 @@ Command DepsSub(const char* name, const char* short_help, std::vector<std::strin
   c.min_args = c.max_args = 1;
   c.positionals = {ServiceArg()};
   c.flags = {OutputFlag(std::move(formats), default_format)};
-  c.run = &RunRemoteNotImplemented;
+  c.run = run;
   return c;
 }
 
@@ -251,7 +251,7 @@ Command GetCommand() {
 
 Command DeleteCommand() {
   Command c = DeleteKind("delete", {"remove", "rm"}, "service", "service-name",
-                         Completion::kServices, /*waits=*/true);
+                         Completion::kServices, /*waits=*/true, &RunDeleteService);
   c.short_help = "Delete services, secrets, configmaps, namespaces and instances";
   c.long_help =
       "Delete an object. 'rune delete <name>' deletes a service; the other kinds have their\n"
@@ -270,18 +270,20 @@ Command DeleteCommand() {
                          {"pending", "deleting-instances", "running-finalizers", "completed", "failed"},
                          ""),
                 OutputFlag({"table", "json", "yaml"}, "table")};
-  list.run = &RunRemoteNotImplemented;
+  list.run = &RunDeleteList;
   Command status;
   status.name = "status";
   status.short_help = "Show the progress of a deletion operation";
   status.args_usage = "<operation-id>";
   status.min_args = status.max_args = 1;
   status.flags = {OutputFlag({"text", "json", "yaml"}, "text")};
-  status.run = &RunRemoteNotImplemented;
+  status.run = &RunDeleteStatus;
   c.subcommands = {
-      DeleteKind("service", {"svc"}, "service", "name", Completion::kServices, true),
-      DeleteKind("secret", {}, "secret", "name", Completion::kSecrets, false),
-      DeleteKind("configmap", {"config", "cm"}, "configmap", "name", Completion::kConfigmaps, false),
+      DeleteKind("service", {"svc"}, "service", "name", Completion::kServices, true,
+                 &RunDeleteService),
+      DeleteKind("secret", {}, "secret", "name", Completion::kSecrets, false, &RunDeleteSecret),
+      DeleteKind("configmap", {"config", "cm"}, "configmap", "name", Completion::kConfigmaps, false,
+                 &RunDeleteConfigmap),
       DeleteKind("namespace", {"ns"}, "namespace and, with --force, everything in it", "name",
                  Completion::kNamespaces, true, &RunDeleteNamespace),
       DeleteKind("instance", {"inst"}, "instance (the service replaces it)", "id-or-name",
@@ -379,14 +381,15 @@ Command DepsCommand() {
                                Completion::kSpecFiles, "path"),
                     OutputFlag({"text", "json", "yaml"}, "text")};
   validate.validate = &ValidateDepsValidate;
-  validate.run = &RunRemoteNotImplemented;
+  validate.run = &RunDepsValidate;
   c.subcommands = {
-      DepsSub("graph", "Print the dependency tree of a service", {"text", "json", "yaml"}, "text"),
+      DepsSub("graph", "Print the dependency tree of a service", {"text", "json", "yaml"}, "text",
+              &RunDepsGraph),
       DepsSub("check", "Check whether the dependencies of a service are satisfied",
-              {"text", "json", "yaml"}, "text"),
+              {"text", "json", "yaml"}, "text", &RunDepsCheck),
       validate,
       DepsSub("dependents", "List the services that depend on a service", {"text", "json", "yaml"},
-              "text"),
+              "text", &RunDepsDependents),
   };
   return c;
 }

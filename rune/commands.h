@@ -43,6 +43,15 @@ absl::Status RunCreateSecret(Invocation& inv);     // create_data_command.cc
 absl::Status RunCreateConfigmap(Invocation& inv);  // create_data_command.cc
 absl::Status RunCast(Invocation& inv);             // cast_command.cc
 absl::Status RunLint(Invocation& inv);             // lint_command.cc
+absl::Status RunDeleteService(Invocation& inv);    // service_command.cc
+absl::Status RunDeleteSecret(Invocation& inv);     // secret_configmap_command.cc
+absl::Status RunDeleteConfigmap(Invocation& inv);  // secret_configmap_command.cc
+absl::Status RunDeleteList(Invocation& inv);       // deletion_ops.cc
+absl::Status RunDeleteStatus(Invocation& inv);     // deletion_ops.cc
+absl::Status RunDepsGraph(Invocation& inv);        // deps_command.cc
+absl::Status RunDepsCheck(Invocation& inv);        // deps_command.cc
+absl::Status RunDepsDependents(Invocation& inv);   // deps_command.cc
+absl::Status RunDepsValidate(Invocation& inv);     // deps_command.cc
 
 // Commands whose feature is not built yet (not_implemented.cc). The remote
 // variant first resolves the connection and reaches runed, so connection

@@ -262,6 +262,11 @@ void Connection::Prepare(grpc::ClientContext* ctx) {
   if (!settings_.token.empty()) ctx->AddMetadata("authorization", "Bearer " + settings_.token);
 }
 
+void Connection::PrepareStream(grpc::ClientContext* ctx) {
+  ctx->set_wait_for_ready(false);
+  if (!settings_.token.empty()) ctx->AddMetadata("authorization", "Bearer " + settings_.token);
+}
+
 absl::Status Connection::Finish(absl::string_view method, const grpc::ClientContext& ctx,
                                 const grpc::Status& status, absl::Time start) {
   std::string request_id = Metadata(ctx.GetServerTrailingMetadata(), "x-rune-request-id");

@@ -64,6 +64,8 @@ class Connection {
 
   // Sets the --request-timeout deadline and the bearer token.
   void Prepare(grpc::ClientContext* ctx);
+  // The bearer token only: streams (watch, follow) have no deadline.
+  void PrepareStream(grpc::ClientContext* ctx);
 
   // Maps the outcome of one RPC: OK, a connection failure (M01), a client
   // deadline (M32) or the server's status with its request ID and hint.

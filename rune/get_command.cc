@@ -12,9 +12,11 @@ namespace rune::cli {
 absl::Status RunGet(Invocation& inv) {
   const std::string type = CanonicalType(inv.parsed.args[0]);
   if (type == "namespaces") return GetNamespaces(inv);
-  // services, instances, secrets and configmaps arrive with their features;
-  // until then the command still reaches runed, so connection problems
-  // report as they will later.
+  if (type == "services") return GetServices(inv);
+  if (type == "secrets") return GetSecrets(inv);
+  if (type == "configmaps") return GetConfigmaps(inv);
+  // Instances arrive with the orchestrator; until then the command still
+  // reaches runed, so connection problems report as they will later.
   RUNE_RETURN_IF_ERROR(FetchServerVersion(inv).status());
   return common::NotImplementedError(absl::StrCat("get ", type));
 }

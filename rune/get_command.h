@@ -8,6 +8,9 @@
 namespace rune::cli {
 
 absl::Status GetNamespaces(Invocation& inv);  // namespace_command.cc
+absl::Status GetServices(Invocation& inv);    // service_command.cc
+absl::Status GetSecrets(Invocation& inv);     // secret_configmap_command.cc
+absl::Status GetConfigmaps(Invocation& inv);  // secret_configmap_command.cc
 
 }  // namespace rune::cli
 

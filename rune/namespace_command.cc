@@ -1,86 +1,62 @@
-// `rune get namespaces`, `rune create namespace`, `rune delete namespace`
+// `rune get namespaces [-w]`, `rune create namespace`, `rune delete namespace`
 // (SPEC §3.6.2, §3.6.3, §3.6.13) over NamespaceService.
-#include <map>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/errors.h"
 #include "common/proto_time.h"
+#include "common/spec/documents.h"
 #include "common/status_macros.h"
 #include "proto/namespace.grpc.pb.h"
 #include "rune/commands.h"
 #include "rune/connection.h"
+#include "rune/deletion_ops.h"
 #include "rune/get_command.h"
 #include "rune/output.h"
+#include "rune/resource_output.h"
+#include "rune/watch.h"
 
 namespace rune::cli {
 namespace {
 
-std::map<std::string, std::string> LabelsOf(const api::Namespace& ns) {
-  return {ns.labels().begin(), ns.labels().end()};
+const ResourceKind& NamespacesKind() {
+  static const ResourceKind* kind = new ResourceKind{
+      "namespace", "namespaces", {"LABELS", "AGE"}, /*namespaced=*/false, /*labels_column=*/true};
+  return *kind;
 }
 
-common::Value NamespaceDoc(const api::Namespace& ns) {
-  common::Value doc = common::Value::Object();
-  doc.Set("name", ns.name());
-  if (!ns.description().empty()) doc.Set("description", ns.description());
-  if (!ns.labels().empty()) doc.Set("labels", LabelsDoc(LabelsOf(ns)));
-  common::Value meta = common::Value::Object();
-  meta.Set("createdAt", common::FormatTimestamp(ns.metadata().created_at()));
-  meta.Set("updatedAt", common::FormatTimestamp(ns.metadata().updated_at()));
-  doc.Set("metadata", std::move(meta));
-  return doc;
+Listed ListNamespace(const api::Namespace& ns, absl::Time now) {
+  Listed item;
+  item.name = ns.name();
+  item.labels = {ns.labels().begin(), ns.labels().end()};
+  item.resource_version = ns.metadata().resource_version();
+  item.cells = {LabelsCell(item.labels),
+                common::FormatAge(now - common::FromTimestamp(ns.metadata().created_at()))};
+  item.document = common::spec::NamespaceDocument(ns);
+  return item;
 }
 
-void PrintNamespaces(Invocation& inv, const std::vector<api::Namespace>& list, bool named) {
-  const std::string format = inv.parsed.String("output");
-  if (format != "table") {
-    common::Value doc = common::Value::Object();
-    if (named) {
-      doc.Set("namespace", NamespaceDoc(list.front()));
-    } else {
-      common::Value items = common::Value::Array();
-      for (const api::Namespace& ns : list) items.Push(NamespaceDoc(ns));
-      doc.Set("namespaces", std::move(items));
-    }
-    PrintDocument(inv, doc, format);
-    return;
-  }
-  if (list.empty()) {
-    inv.err() << "No namespaces found.\n";
-    return;
-  }
-  Table table({"NAME", "LABELS", "AGE"});
-  const absl::Time now = absl::Now();
-  for (const api::Namespace& ns : list) {
-    table.Add({ns.name(), LabelsCell(LabelsOf(ns)),
-               common::FormatAge(now - common::FromTimestamp(ns.metadata().created_at()))});
-  }
-  table.Print(inv.out(), !inv.parsed.Bool("no-headers"));
-}
-
-// The result document of `delete -o json|yaml`.
-common::Value DeleteResultDoc(const api::DeleteNamespaceResponse& r) {
-  common::Value doc = common::Value::Object();
-  doc.Set("kind", "namespace");
-  doc.Set("name", r.name());
-  if (!r.dry_run()) doc.Set("state", "completed");
-  doc.Set("dryRun", r.dry_run());
-  if (!r.blocked_by().empty()) {
-    common::Value blocked = common::Value::Array();
-    for (const std::string& b : r.blocked_by()) blocked.Push(b);
-    doc.Set("blockedBy", std::move(blocked));
-  }
-  return doc;
+absl::Status WatchNamespaces(Invocation& inv, Connection& conn,
+                             api::NamespaceService::Stub* stub) {
+  api::WatchNamespacesRequest request;
+  request.set_selector(inv.parsed.String("selector"));
+  if (inv.parsed.args.size() > 1) request.set_name(inv.parsed.args[1]);
+  return RunWatch(inv, conn, NamespacesKind(), "NamespaceService.WatchNamespaces",
+                  [&](grpc::ClientContext* ctx, const WatchSink& sink) {
+                    auto reader = stub->WatchNamespaces(ctx, request);
+                    api::WatchNamespacesResponse event;
+                    while (reader->Read(&event)) {
+                      sink(event.type(), ListNamespace(event.namespace_(), absl::Now()));
+                    }
+                    return reader->Finish();
+                  });
 }
 
 }  // namespace
 
 absl::Status GetNamespaces(Invocation& inv) {
-  if (inv.parsed.Bool("watch")) return common::NotImplementedError("get namespaces --watch");
   RUNE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connect(inv));
   auto stub = api::NamespaceService::NewStub(conn->channel());
-  std::vector<api::Namespace> list;
+  if (inv.parsed.Bool("watch")) return WatchNamespaces(inv, *conn, stub.get());
+  std::vector<Listed> list;
   const bool named = inv.parsed.args.size() > 1;
   if (named) {
     api::GetNamespaceRequest request;
@@ -88,16 +64,17 @@ absl::Status GetNamespaces(Invocation& inv) {
     api::GetNamespaceResponse response;
     RUNE_RETURN_IF_ERROR(conn->Call(stub.get(), &api::NamespaceService::Stub::GetNamespace,
                                     "NamespaceService.GetNamespace", request, &response));
-    list.push_back(response.namespace_());
+    list.push_back(ListNamespace(response.namespace_(), absl::Now()));
   } else {
     api::ListNamespacesRequest request;
     request.set_selector(inv.parsed.String("selector"));
     api::ListNamespacesResponse response;
     RUNE_RETURN_IF_ERROR(conn->Call(stub.get(), &api::NamespaceService::Stub::ListNamespaces,
                                     "NamespaceService.ListNamespaces", request, &response));
-    list.assign(response.namespaces().begin(), response.namespaces().end());
+    const absl::Time now = absl::Now();
+    for (const api::Namespace& ns : response.namespaces()) list.push_back(ListNamespace(ns, now));
   }
-  PrintNamespaces(inv, list, named);
+  PrintListing(inv, NamespacesKind(), std::move(list), named, "");
   return absl::OkStatus();
 }
 
@@ -129,22 +106,18 @@ absl::Status RunDeleteNamespace(Invocation& inv) {
   api::DeleteNamespaceResponse response;
   absl::Status s = conn->Call(stub.get(), &api::NamespaceService::Stub::DeleteNamespace,
                               "NamespaceService.DeleteNamespace", request, &response);
-  if (s.code() == absl::StatusCode::kNotFound && inv.parsed.Bool("ignore-not-found")) {
-    if (!inv.json_errors()) inv.err() << "namespace \"" << name << "\" not found (ignored)\n";
-    return absl::OkStatus();
+  if (!s.ok()) return IgnoreNotFound(inv, s, "namespace", "", name);
+  DeleteOutcome outcome;
+  outcome.kind = "namespace";
+  outcome.name = name;
+  outcome.dry_run = response.dry_run();
+  outcome.blocked_by.assign(response.blocked_by().begin(), response.blocked_by().end());
+  if (!response.dry_run()) {
+    outcome.state = DeletionStateName(response.state());
+    if (outcome.state.empty()) outcome.state = "completed";
+    outcome.result = "deleted";
   }
-  RUNE_RETURN_IF_ERROR(s);
-  const std::string format = inv.parsed.String("output");
-  if (format != "text") {
-    PrintDocument(inv, DeleteResultDoc(response), format);
-    return absl::OkStatus();
-  }
-  if (response.dry_run()) {
-    inv.out() << "namespace/" << name << " would be deleted\n";
-    for (const std::string& b : response.blocked_by()) inv.out() << "  blocked by: " << b << "\n";
-    return absl::OkStatus();
-  }
-  inv.out() << "namespace/" << name << " deleted\n";
+  PrintDeleteOutcome(inv, outcome);
   return absl::OkStatus();
 }
 

@@ -23,7 +23,6 @@ bool RunsOffline(const Invocation& inv) {
   const std::string name = CommandName(inv);
   const auto& p = inv.parsed;
   if (name == "cast") return p.Bool("dry-run") || p.Bool("render");
-  if (name == "deps validate") return p.IsSet("file");
   return false;
 }
 

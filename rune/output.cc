@@ -16,27 +16,38 @@ size_t CodePoints(absl::string_view s) {
 
 }  // namespace
 
-void Table::Print(std::ostream& out, bool headers) const {
-  std::vector<std::vector<std::string>> lines;
-  if (headers) lines.push_back(headers_);
-  lines.insert(lines.end(), rows_.begin(), rows_.end());
+std::vector<size_t> Table::Widths(bool headers) const {
   std::vector<size_t> widths(headers_.size(), 0);
-  for (auto& line : lines) {
+  auto measure = [&widths](const std::vector<std::string>& line) {
     if (widths.size() < line.size()) widths.resize(line.size(), 0);
     for (size_t i = 0; i < line.size(); ++i) {
-      if (line[i].empty()) line[i] = "-";
-      widths[i] = std::max(widths[i], CodePoints(line[i]));
+      widths[i] = std::max(widths[i], line[i].empty() ? size_t{1} : CodePoints(line[i]));
+    }
+  };
+  if (headers) measure(headers_);
+  for (const auto& row : rows_) measure(row);
+  return widths;
+}
+
+std::string Table::FormatRow(std::vector<std::string> row, const std::vector<size_t>& widths) {
+  std::string text;
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (row[i].empty()) row[i] = "-";
+    absl::StrAppend(&text, row[i]);
+    if (i + 1 < row.size()) {
+      const size_t width = i < widths.size() ? widths[i] : 0;
+      const size_t used = CodePoints(row[i]);
+      text.append((width > used ? width - used : 0) + 3, ' ');
     }
   }
-  for (const auto& line : lines) {
-    std::string text;
-    for (size_t i = 0; i < line.size(); ++i) {
-      absl::StrAppend(&text, line[i]);
-      if (i + 1 < line.size()) text.append(widths[i] - CodePoints(line[i]) + 3, ' ');
-    }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    out << text << "\n";
-  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+void Table::Print(std::ostream& out, bool headers) const {
+  const std::vector<size_t> widths = Widths(headers);
+  if (headers) out << FormatRow(headers_, widths) << "\n";
+  for (const auto& row : rows_) out << FormatRow(row, widths) << "\n";
 }
 
 void PrintDocument(Invocation& inv, const common::Value& doc, const std::string& format) {

@@ -29,6 +29,15 @@ class Table {
   // `headers` false: --no-headers.
   void Print(std::ostream& out, bool headers) const;
 
+  // The column widths Print uses (in code points).
+  std::vector<size_t> Widths(bool headers) const;
+  const std::vector<std::string>& headers() const { return headers_; }
+
+  // One line (without '\n') laid out with `widths`: empty cells as "-", a
+  // cell wider than its column pushes the rest right, no trailing spaces.
+  // Watch rows use it with the widths of the initial snapshot.
+  static std::string FormatRow(std::vector<std::string> row, const std::vector<size_t>& widths);
+
  private:
   std::vector<std::string> headers_;
   std::vector<std::vector<std::string>> rows_;
