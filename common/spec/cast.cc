@@ -250,6 +250,95 @@ std::string Key(const CastObject& o) {
   return absl::StrCat(o.kind_name(), "/", o.object_namespace(), "/", o.name());
 }
 
+// The services of a batch as a graph: node i is the i-th service in input
+// order; an edge i → j for each in-batch service dependency (duplicates of a
+// key all count; self-dependencies are the validator's business).
+class ServiceGraph {
+ public:
+  explicit ServiceGraph(const std::vector<CastObject>& objects) {
+    for (const CastObject& o : objects) {
+      if (o.kind != CastObject::Kind::kService) continue;
+      by_key_[absl::StrCat(o.object_namespace(), "/", o.name())].push_back(size());
+      objects_.push_back(&o);
+      keys_.push_back(absl::StrCat(o.object_namespace(), "/", o.name()));
+    }
+    edges_.resize(objects_.size());
+    for (int i = 0; i < size(); ++i) {
+      for (const std::string& dep : ServiceDependencyKeys(objects_[i]->service)) {
+        if (dep == keys_[i]) continue;
+        auto it = by_key_.find(dep);
+        if (it == by_key_.end()) continue;
+        edges_[i].insert(edges_[i].end(), it->second.begin(), it->second.end());
+      }
+    }
+  }
+
+  int size() const { return static_cast<int>(objects_.size()); }
+  const CastObject* object(int i) const { return objects_[i]; }
+  const std::string& key(int i) const { return keys_[i]; }
+  const std::vector<int>& edges(int i) const { return edges_[i]; }
+  // The edges of the first service with `key`.
+  const std::vector<int>& EdgesOf(const std::string& key) const {
+    static const std::vector<int>* const kNone = new std::vector<int>();
+    auto it = by_key_.find(key);
+    return it == by_key_.end() ? *kNone : edges_[it->second.front()];
+  }
+
+  // Strongly connected components (Tarjan, iterative), over the first
+  // service of each key.
+  std::vector<std::vector<int>> Components() const {
+    std::vector<std::vector<int>> out;
+    std::vector<int> index(size(), -1), low(size(), 0);
+    std::vector<bool> on_stack(size(), false);
+    std::vector<int> stack;
+    int counter = 0;
+    for (int root = 0; root < size(); ++root) {
+      if (index[root] != -1 || by_key_.at(keys_[root]).front() != root) continue;
+      std::vector<std::pair<int, size_t>> work = {{root, 0}};
+      index[root] = low[root] = counter++;
+      stack.push_back(root);
+      on_stack[root] = true;
+      while (!work.empty()) {
+        auto& [v, next] = work.back();
+        const std::vector<int>& out_edges = edges_[v];
+        if (next < out_edges.size()) {
+          const int w = by_key_.at(keys_[out_edges[next++]]).front();
+          if (index[w] == -1) {
+            index[w] = low[w] = counter++;
+            stack.push_back(w);
+            on_stack[w] = true;
+            work.push_back({w, 0});
+          } else if (on_stack[w]) {
+            low[v] = std::min(low[v], index[w]);
+          }
+          continue;
+        }
+        const int done = v;
+        work.pop_back();
+        if (!work.empty()) low[work.back().first] = std::min(low[work.back().first], low[done]);
+        if (low[done] == index[done]) {
+          std::vector<int> component;
+          int w;
+          do {
+            w = stack.back();
+            stack.pop_back();
+            on_stack[w] = false;
+            component.push_back(w);
+          } while (w != done);
+          out.push_back(std::move(component));
+        }
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::vector<const CastObject*> objects_;
+  std::vector<std::string> keys_;
+  std::vector<std::vector<int>> edges_;
+  std::map<std::string, std::vector<int>> by_key_;
+};
+
 }  // namespace
 
 std::string FormatFinding(const Finding& f) {
@@ -367,30 +456,24 @@ std::vector<Finding> CheckBatch(const std::vector<CastObject>& objects) {
     v.rule = "duplicate";
     findings.push_back(MakeFinding(o.file, std::move(v)));
   }
-  // In-batch dependency cycles, each reported once from its first service.
-  std::map<std::string, const CastObject*> services;
-  for (const CastObject& o : objects) {
-    if (o.kind == CastObject::Kind::kService) {
-      services.emplace(absl::StrCat(o.object_namespace(), "/", o.name()), &o);
-    }
-  }
-  const DependencyEdges edges = [&services](const std::string& key) {
-    std::vector<std::string> out;
-    auto it = services.find(key);
-    if (it == services.end()) return out;
-    for (std::string& dep : ServiceDependencyKeys(it->second->service)) {
-      if (dep != key && services.count(dep) != 0) out.push_back(std::move(dep));
-    }
-    return out;
-  };
-  std::set<std::set<std::string>> reported;
-  for (const CastObject& o : objects) {
-    if (o.kind != CastObject::Kind::kService) continue;
-    const std::string key = absl::StrCat(o.object_namespace(), "/", o.name());
-    if (services[key] != &o) continue;
-    std::optional<std::vector<std::string>> cycle = FindCycle(key, edges);
+  // In-batch dependency cycles: one finding per strongly connected component,
+  // from its first service in input order.
+  const ServiceGraph g(objects);
+  for (const std::vector<int>& component : g.Components()) {
+    if (component.size() < 2) continue;
+    const int first = *std::min_element(component.begin(), component.end());
+    std::set<std::string> members;
+    for (int i : component) members.insert(g.key(i));
+    const DependencyEdges edges = [&g, &members](const std::string& key) {
+      std::vector<std::string> out;
+      for (int to : g.EdgesOf(key)) {
+        if (members.count(g.key(to)) != 0) out.push_back(g.key(to));
+      }
+      return out;
+    };
+    std::optional<std::vector<std::string>> cycle = FindCycle(g.key(first), edges);
     if (!cycle.has_value()) continue;
-    if (!reported.insert(std::set<std::string>(cycle->begin(), cycle->end())).second) continue;
+    const CastObject& o = *g.object(first);
     Violation v;
     v.path = "service.dependencies";
     v.reason = CycleReason(*cycle);
@@ -409,34 +492,38 @@ std::vector<const CastObject*> ApplyOrder(const std::vector<CastObject>& objects
       if (o.kind == kind) order.push_back(&o);
     }
   }
-  // Services: repeatedly take the first (in input order) whose in-batch
-  // dependencies are all placed; a cycle falls back to input order.
-  std::vector<const CastObject*> pending;
-  std::map<std::string, int> remaining;  // key → services with that key not yet placed
-  for (const CastObject& o : objects) {
-    if (o.kind != CastObject::Kind::kService) continue;
-    pending.push_back(&o);
-    ++remaining[absl::StrCat(o.object_namespace(), "/", o.name())];
-  }
-  while (!pending.empty()) {
-    size_t pick = 0;
-    bool found = false;
-    for (size_t i = 0; i < pending.size() && !found; ++i) {
-      const std::string self =
-          absl::StrCat(pending[i]->object_namespace(), "/", pending[i]->name());
-      bool ready = true;
-      for (const std::string& dep : ServiceDependencyKeys(pending[i]->service)) {
-        if (dep != self && remaining.count(dep) != 0 && remaining[dep] > 0) ready = false;
-      }
-      if (ready) {
-        pick = i;
-        found = true;
-      }
+  // Services: Kahn's algorithm, always taking the first ready service in input
+  // order; a cycle releases its first remaining service.
+  const ServiceGraph g(objects);
+  const int n = g.size();
+  std::vector<int> waiting(n, 0);  // unplaced dependencies
+  std::vector<std::vector<int>> dependents(n);
+  for (int i = 0; i < n; ++i) {
+    for (int to : g.edges(i)) {
+      ++waiting[i];
+      dependents[to].push_back(i);
     }
-    const CastObject* o = pending[pick];
-    pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(pick));
-    --remaining[absl::StrCat(o->object_namespace(), "/", o->name())];
-    order.push_back(o);
+  }
+  std::set<int> ready;
+  for (int i = 0; i < n; ++i) {
+    if (waiting[i] == 0) ready.insert(i);
+  }
+  std::vector<bool> placed(n, false);
+  int next_unplaced = 0;
+  for (int count = 0; count < n; ++count) {
+    int pick;
+    if (!ready.empty()) {
+      pick = *ready.begin();
+      ready.erase(ready.begin());
+    } else {
+      while (placed[next_unplaced]) ++next_unplaced;
+      pick = next_unplaced;
+    }
+    placed[pick] = true;
+    order.push_back(g.object(pick));
+    for (int d : dependents[pick]) {
+      if (!placed[d] && --waiting[d] == 0) ready.insert(d);
+    }
   }
   return order;
 }

@@ -493,6 +493,41 @@ TEST(CheckBatch, DuplicatesAndCycles) {
   EXPECT_EQ(f[1].violation.rule, "dependency-cycle");
 }
 
+TEST(CheckBatch, EachCycleOnceFromItsFirstService) {
+  CastFileResult r = Load(R"(services:
+  - {name: a, image: x, scale: 1, dependencies: [b]}
+  - {name: b, image: x, scale: 1, dependencies: [c.default.rune]}
+  - {name: c, image: x, scale: 1, dependencies: ["rune://service/default/a", e]}
+  - {name: d, image: x, scale: 1, dependencies: [a]}
+  - {name: e, image: x, scale: 1, dependencies: [f]}
+  - {name: f, image: x, scale: 1, dependencies: [e]}
+)");
+  ASSERT_THAT(Findings(r), IsEmpty());
+  std::vector<std::string> reasons;
+  for (const Finding& f : CheckBatch(r.objects)) reasons.push_back(f.violation.reason);
+  EXPECT_THAT(reasons,
+              ElementsAre("dependency cycle detected: default/e -> default/f -> default/e",
+                          "dependency cycle detected: default/a -> default/b -> default/c -> default/a"));
+  // A cycle still gets an apply order: the first remaining service goes first.
+  std::vector<std::string> names;
+  for (const CastObject* o : ApplyOrder(r.objects)) names.push_back(o->name());
+  EXPECT_THAT(names, ElementsAre("a", "d", "b", "c", "e", "f"));
+}
+
+TEST(ApplyOrder, LargeBatchIsFast) {
+  std::string text = "services:\n";
+  for (int i = 0; i < 3000; ++i) {
+    absl::StrAppend(&text, "  - {name: s", i, ", image: x, scale: 1, dependencies: [s", i + 1, "]}\n");
+  }
+  CastFileResult r = Load(text);
+  ASSERT_EQ(r.objects.size(), 3000u);
+  EXPECT_TRUE(CheckBatch(r.objects).empty());
+  std::vector<const CastObject*> order = ApplyOrder(r.objects);
+  ASSERT_EQ(order.size(), 3000u);
+  EXPECT_EQ(order.front()->name(), "s2999");
+  EXPECT_EQ(order.back()->name(), "s0");
+}
+
 TEST(ApplyOrder, KindsThenServicesByDependencies) {
   CastFileResult r = Load(R"(services:
   - name: web

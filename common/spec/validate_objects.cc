@@ -175,13 +175,14 @@ absl::StatusOr<std::vector<EnvReference>> ParseEnvReferences(absl::string_view v
 
 std::vector<ObjectRef> ReferencedObjects(const api::ServiceSpec& spec) {
   std::vector<ObjectRef> out;
-  const auto add = [&out](api::Dependency::Kind kind, const std::string& name, bool optional) {
+  std::map<std::pair<int, std::string>, size_t> index;  // (kind, name) → position in out
+  const auto add = [&out, &index](api::Dependency::Kind kind, const std::string& name,
+                                  bool optional) {
     if (name.empty()) return;
-    for (ObjectRef& r : out) {
-      if (r.kind == kind && r.name == name) {
-        r.optional = r.optional && optional;
-        return;
-      }
+    auto [it, inserted] = index.emplace(std::make_pair(static_cast<int>(kind), name), out.size());
+    if (!inserted) {
+      out[it->second].optional = out[it->second].optional && optional;
+      return;
     }
     out.push_back({kind, name, optional});
   };
@@ -244,11 +245,12 @@ std::string CycleReason(const std::vector<std::string>& cycle) {
 
 std::vector<std::string> ServiceDependencyKeys(const api::ServiceSpec& spec) {
   std::vector<std::string> keys;
+  std::set<std::string> seen;
   for (const api::Dependency& d : spec.dependencies()) {
     if (d.kind() != api::Dependency::SERVICE || d.name().empty()) continue;
     std::string key =
         absl::StrCat(d.namespace_().empty() ? spec.namespace_() : d.namespace_(), "/", d.name());
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+    if (seen.insert(key).second) keys.push_back(std::move(key));
   }
   return keys;
 }
