@@ -24,7 +24,8 @@
 // address and ${TMP} the temporary directory (also $HOME). Redactions happen
 // here, never by loosening expectations: request IDs, UUIDs, instance IDs,
 // token secrets and masked tokens, RFC 3339 times, elapsed times of RPCs, the temporary
-// directory, server ports, AGE table cells.
+// directory, server ports, AGE table cells (also the last cell of --no-headers rows), the
+// start time in deletion operation IDs.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -222,7 +224,10 @@ class RealRuned {
   fs::path log_path_;
 };
 
-std::string Redact(std::string text, const fs::path& tmp, const std::vector<std::string>& addresses) {
+// `headerless`: the command ran with --no-headers, so a table row's AGE cell
+// cannot be found by its header; an age-shaped last cell is redacted instead.
+std::string Redact(std::string text, const fs::path& tmp, const std::vector<std::string>& addresses,
+                   bool headerless) {
   text = absl::StrReplaceAll(text, {{tmp.string(), "<TMP>"}});
   for (const std::string& a : addresses) {
     const size_t colon = a.rfind(':');
@@ -231,6 +236,9 @@ std::string Redact(std::string text, const fs::path& tmp, const std::vector<std:
   }
   RE2::GlobalReplace(&text, R"(rune_[0-9a-f]{16}\.[A-Za-z0-9_-]{43})", "<TOKEN>");
   RE2::GlobalReplace(&text, R"(rune_[0-9a-f]{3}\*{6}[A-Za-z0-9_-]{3})", "<MASKED-TOKEN>");
+  // A quoted UUID loses its quotes: YAML quotes a UUID only when it reads as
+  // something else (all digits, a float), which depends on its random value.
+  RE2::GlobalReplace(&text, R"("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")", "<UUID>");
   RE2::GlobalReplace(&text, R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})", "<UUID>");
   RE2::GlobalReplace(&text, R"(-instance-[0-9a-f]{8}\b)", "-instance-<ID>");
   RE2::GlobalReplace(&text, R"(\b[0-9a-f]{16}\b)", "<RID>");
@@ -247,12 +255,18 @@ std::string Redact(std::string text, const fs::path& tmp, const std::vector<std:
     }
     if (age_column == std::string::npos || line.size() <= age_column) {
       if (line.empty()) age_column = std::string::npos;
+      if (headerless && age_column == std::string::npos) {
+        RE2::Replace(&line, R"((\S   +)\d+[smhd]$)", "\\1<AGE>");
+      }
       continue;
     }
     const size_t end = line.find(' ', age_column);
     line.replace(age_column, end == std::string::npos ? std::string::npos : end - age_column, "<AGE>");
   }
   text = absl::StrJoin(lines, "\n");
+  // Deletion operation IDs end with the Unix time they started at (after the
+  // AGE cells, whose column this shortening would move).
+  RE2::GlobalReplace(&text, R"(\b(delete-[a-z0-9-]+-)\d{10}\b)", "\\1<UNIX>");
   // Elapsed time of the verbose "rpc <method> code=… request_id=… <n>ms" lines.
   RE2::GlobalReplace(&text, R"((?m)^(rpc \S+ code=\S+ request_id=\S+) \d+ms$)", "\\1 <ELAPSED>");
   return text;
@@ -404,8 +418,9 @@ int main(int argc, char** argv) {
 
   Result r = RunCaptured(args, EnvList(case_env), stdin_path);
   const std::vector<std::string> addresses = {vars["GRPC"], vars["HTTP"]};
-  const std::string out = Redact(r.out, tmp, addresses);
-  const std::string err = Redact(r.err, tmp, addresses);
+  const bool headerless = std::find(args.begin(), args.end(), "--no-headers") != args.end();
+  const std::string out = Redact(r.out, tmp, addresses, headerless);
+  const std::string err = Redact(r.err, tmp, addresses, headerless);
   const std::string code = absl::StrCat(r.exit_code, "\n");
   if (mode == "real" && !real.Stop()) return 1;
 
