@@ -158,6 +158,14 @@ bool YamlNeedsQuotes(absl::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7f) return true;
+    // C1 controls (U+0080–U+009F, NEL among them), U+2028/U+2029 and
+    // U+FFFE/U+FFFF: not printable or line breaks for a YAML reader.
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F) return true;
+    if (c == 0xE2 && s.substr(i + 1, 2) == "\x80\xa8") return true;
+    if (c == 0xE2 && s.substr(i + 1, 2) == "\x80\xa9") return true;
+    if (c == 0xEF && (s.substr(i + 1, 2) == "\xbf\xbe" || s.substr(i + 1, 2) == "\xbf\xbf")) {
+      return true;
+    }
     if (s[i] == ':' && (i + 1 == s.size() || s[i + 1] == ' ')) return true;
     if (s[i] == '#' && i > 0 && s[i - 1] == ' ') return true;
   }

@@ -35,6 +35,15 @@ size_t Utf8SequenceLength(absl::string_view s, size_t i) {
   return len;
 }
 
+// The code point of the valid sequence of `len` bytes at s[i].
+uint32_t CodePoint(absl::string_view s, size_t i, size_t len) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (len == 1) return c;
+  uint32_t cp = c & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return cp;
+}
+
 }  // namespace
 
 void AppendJsonString(absl::string_view s, std::string* out) {
@@ -74,6 +83,16 @@ void AppendJsonString(absl::string_view s, std::string* out) {
     if (len == 0) {
       out->append("\xEF\xBF\xBD");  // U+FFFD
       ++i;
+      continue;
+    }
+    // Characters a YAML reader rejects or reads as line breaks (DEL, C1
+    // controls including NEL, U+2028/U+2029, U+FFFE/U+FFFF) are escaped, so
+    // the output is also a valid YAML double-quoted scalar.
+    const uint32_t cp = CodePoint(s, i, len);
+    if (cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+        cp == 0xFFFE || cp == 0xFFFF) {
+      absl::StrAppendFormat(out, "\\u%04x", cp);
+      i += len;
       continue;
     }
     out->append(s.data() + i, len);

@@ -21,7 +21,9 @@
 namespace rune::common {
 
 // Appends `s` to `out` as a JSON string literal (quotes included). Invalid
-// UTF-8 bytes become U+FFFD.
+// UTF-8 bytes become U+FFFD; DEL, C1 controls, U+2028/U+2029 and
+// U+FFFE/U+FFFF are written as \u escapes, so the literal also reads back
+// as the same string in YAML.
 void AppendJsonString(absl::string_view s, std::string* out);
 
 class JsonWriter {

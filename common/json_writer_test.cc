@@ -44,5 +44,11 @@ TEST(JsonWriter, InvalidUtf8BecomesReplacementCharacter) {
   EXPECT_EQ(out, "\"\\u0001\"");
 }
 
+TEST(JsonWriter, EscapesWhatYamlReadersReject) {
+  std::string out;
+  AppendJsonString("a\x7f" "b\xc2\x85" "c\xe2\x80\xa8" "d\xef\xbf\xbf" "e\xc3\xa9", &out);
+  EXPECT_EQ(out, "\"a\\u007fb\\u0085c\\u2028d\\uffffe\xc3\xa9\"");
+}
+
 }  // namespace
 }  // namespace rune::common

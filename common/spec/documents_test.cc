@@ -1,6 +1,9 @@
 #include "common/spec/documents.h"
 
 #include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 
 #include "common/spec/cast.h"
 #include "gmock/gmock.h"
@@ -213,6 +216,43 @@ TEST(Documents, ConfigmapAndNamespaceRoundTrip) {
   const Value ns_doc = Value::Object().Set("namespace", NamespaceDocument(ns));
   ExpectSameProto(ns, LoadOne(ToYaml(ns_doc)).ns);
   ExpectSameProto(ns, LoadOne(ToJson(ns_doc, true)).ns);
+}
+
+TEST(Documents, AwkwardStringsRoundTrip) {
+  const std::vector<std::string> values = {
+      "", " lead", "trail ", "\t", "#x", "x #y", "a: b", "a:b", "- x", "-", "? x", "?", "!tag",
+      "&a", "*a", "|", ">", "%x", "@x", "`x", "'", "\"", "{", "}", "[", "]", ",", "0x1", "1e3",
+      ".5", "+1", "---", "--- x", "...", "~", "null", "NULL", "yes", "Y", "<<", "=", "\r",
+      "a\rb", "\x7f", "caf\xc3\xa9", "line\n", "a\u2028b", "a\u0085b", "\u00a0x", "x\u00a0",
+      "\xef\xbb\xbf" "bom", "\\", "a\\nb", "\x01", ":", "a :b", "0", "-0", "00", "1_000", "0o7",
+      ".inf", "-.inf", ".nan", "True", "off", "2024-01-01", "1:20", "!!str x", "x\n  y",
+  };
+  api::Configmap cm;
+  cm.set_name("odd");
+  cm.set_namespace_("default");
+  for (size_t i = 0; i < values.size(); ++i) {
+    (*cm.mutable_data())[absl::StrCat("k", i)] = values[i];
+  }
+  (*cm.mutable_labels())["k"] = "v";
+  const Value doc = Value::Object().Set("configmap", ConfigmapDocument(cm));
+  for (const std::string& text : {ToYaml(doc), ToJson(doc, true)}) {
+    CastFileResult r = LoadCastText("doc", text, LoadOptions{});
+    ASSERT_EQ(r.objects.size(), 1u) << text << (r.findings.empty() ? "" : FormatFinding(r.findings[0]));
+    ExpectSameProto(cm, r.objects[0].configmap);
+  }
+  // The same strings as env keys of a service.
+  api::ServiceSpec s;
+  s.set_name("odd");
+  s.set_namespace_("default");
+  s.set_image("x");
+  s.set_scale(1);
+  for (const std::string& v : values) (*s.mutable_env())[v.empty() ? "_" : v] = v;
+  const Value sdoc = Value::Object().Set("service", ServiceSpecDocument(s));
+  for (const std::string& text : {ToYaml(sdoc), ToJson(sdoc, false)}) {
+    CastFileResult r = LoadCastText("doc", text, LoadOptions{});
+    ASSERT_EQ(r.objects.size(), 1u) << text;
+    ExpectSameProto(s, r.objects[0].service);
+  }
 }
 
 TEST(Documents, SecretDocumentNeverHoldsValues) {
