@@ -52,21 +52,28 @@ expect "casting get -o json output is a no-op" 0 'service/default/web unchanged'
 value="pl41ntext-$(date +%s%N)-$RANDOM"
 expect "create a secret" 0 '^secret/default/db created \(1 keys\)$' -- \
   "$rune" create secret db --from-literal "password=$value"
+expect "the same data again is unchanged" 0 '^secret/default/db unchanged \(version 1\)$' -- \
+  "$rune" create secret db --from-literal "password=$value" --replace
+# The replacement comes from a file; both values are searched for below.
+old="$value"; value="f1le-$value"
 printf '%s' "$value" >"$work/value.txt"
 expect "replace it from a file" 0 '^secret/default/db replaced \(version 2\)$' -- \
   "$rune" create secret db --from-file "password=$work/value.txt" --replace
 expect "get secrets shows metadata only" 0 '^db +static +1 +2 ' -- "$rune" get secrets
-if "$rune" get secrets db -o json | grep -qF "$value"; then fail "get secrets -o json shows the value"; else ok "get secrets -o json has no value"; fi
-b64="$(printf '%s' "$value" | base64 -w0)"
-if grep -rqF -e "$value" -e "$b64" "$work/data"; then
+if "$rune" get secrets db -o json | grep -qF -e "$value" -e "$old"; then fail "get secrets -o json shows the value"; else ok "get secrets -o json has no value"; fi
+# Control: key names are metadata and stored in the clear, so the same search
+# does find them.
+grep -rqaF password "$work/data" && ok "the search finds plaintext metadata" || fail "search control"
+b64="$(printf '%s' "$value" | base64 -w0)"; old64="$(printf '%s' "$old" | base64 -w0)"
+if grep -rqaF -e "$value" -e "$b64" -e "$old" -e "$old64" "$work/data"; then
   fail "secret value found in the data directory"
 else
   ok "grep -r finds the value nowhere in the data directory"
 fi
 mdb="$(find "$work/data" -name data.mdb | head -1)"
 [[ -n "$mdb" ]] || fail "no LMDB data file"
-if strings "$mdb" | grep -qF -e "$value" -e "$b64"; then fail "strings finds the value in $mdb"; else ok "strings of the LMDB file has no value"; fi
-if grep -qF "$value" "$work/runed.log"; then fail "value in the runed log"; else ok "value not logged"; fi
+if strings "$mdb" | grep -qF -e "$value" -e "$b64" -e "$old" -e "$old64"; then fail "strings finds the value in $mdb"; else ok "strings of the LMDB file has no value"; fi
+if grep -qF -e "$value" -e "$old" "$work/runed.log"; then fail "value in the runed log"; else ok "value not logged"; fi
 
 expect "deleting a required service is M10" 5 \
   'service "default/db" has dependents: default/web' -- "$rune" delete db
