@@ -7,6 +7,7 @@
 #ifndef RUNE_COMMON_VIOLATION_H_
 #define RUNE_COMMON_VIOLATION_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,20 @@ struct Violation {
   // `rune lint --fix` can rewrite it.
   bool fixable = false;
 };
+
+// Where a field path was written: the mark of `path` in `marks`, else of its
+// nearest ancestor ("a.b[2].c" → "a.b[2]" → "a.b" → "a"), else `fallback`.
+inline yaml::Mark NearestMark(const std::map<std::string, yaml::Mark>& marks, std::string path,
+                              yaml::Mark fallback = {}) {
+  while (!path.empty()) {
+    auto it = marks.find(path);
+    if (it != marks.end()) return it->second;
+    const size_t cut = path.find_last_of(".[");
+    if (cut == std::string::npos) break;
+    path.resize(cut);
+  }
+  return fallback;
+}
 
 // InvalidArgument with one `validation error: <path>: <reason>` line per
 // error (M07); warnings are left out. OK when there is no error.

@@ -28,7 +28,6 @@ namespace spec = common::spec;
 using spec::CastObject;
 
 // The flags that only make sense with a runeset source.
-constexpr const char* kRunesetFlags[] = {"set", "set-string", "values", "release", "render"};
 
 // What happened to one object.
 struct Applied {
@@ -262,25 +261,13 @@ void WaitForReadiness(Invocation& inv, const std::vector<Applied>& applied) {
 
 absl::Status RunCast(Invocation& inv) {
   const auto& p = inv.parsed;
-  SourceOptions source_options;
-  source_options.recursive = p.Bool("recursive");
-  RUNE_ASSIGN_OR_RETURN(ExpandedSources sources,
-                        ExpandSources(p.args, source_options, p.CommandPath()));
-  if (sources.runeset.has_value()) {
-    if (p.args.size() > 1) {
-      return common::UsageError("a runeset must be the only source of cast", p.CommandPath());
-    }
-    return common::NotImplementedError(absl::StrCat("cast of a runeset (", *sources.runeset, ")"));
-  }
-  for (const char* flag : kRunesetFlags) {
-    if (p.IsSet(flag)) {
-      return common::UsageError(
-          absl::StrCat("flag --", flag, " is only valid with a runeset source"), p.CommandPath());
-    }
-  }
+  RUNE_ASSIGN_OR_RETURN(
+      std::vector<SourceFile> files,
+      ExpandPlainSources(p, "cast", {"set", "set-string", "values", "release", "render"},
+                         /*runeset_alone=*/true));
   RUNE_ASSIGN_OR_RETURN(ConnectionSettings settings, ResolveConnection(inv));
   RUNE_ASSIGN_OR_RETURN(std::vector<CastObject> objects,
-                        LoadBatch(inv, sources.files, settings.namespace_name));
+                        LoadBatch(inv, files, settings.namespace_name));
   const std::vector<const CastObject*> order = spec::ApplyOrder(objects);
   const bool json = p.String("output") == "json";
 

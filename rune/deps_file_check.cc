@@ -7,7 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "rune/deps_view.h"
+#include "common/spec/documents.h"
 
 namespace rune::cli {
 namespace {
@@ -74,7 +74,7 @@ DepsFileCheck CheckDependencyFiles(const std::vector<DepsSource>& files,
       f.violation.mark = o.MarkOf(f.violation.path);
       f.line = f.violation.mark.line;
       f.column = f.violation.mark.column;
-      f.violation.reason = absl::StrCat("missing dependency: ", DependencyKindName(kind), " \"", ns,
+      f.violation.reason = absl::StrCat("missing dependency: ", common::spec::DependencyKindName(kind), " \"", ns,
                                         "/", d.name(), "\"");
       findings.push_back(std::move(f));
     }

@@ -5,9 +5,14 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/spec/documents.h"
 #include "common/spec/validate.h"
 
 namespace rune::cli {
+
+using common::spec::DependencyKindName;
+using common::spec::ReadyWhenName;
+
 namespace {
 
 // Node lookup and outgoing edges (declaration order) of one graph.
@@ -112,30 +117,6 @@ std::string NodeStateName(api::DependencyNode::State state) {
       return "present";
     default:
       return "";
-  }
-}
-
-std::string ReadyWhenName(api::Dependency::ReadyWhen ready_when) {
-  switch (ready_when) {
-    case api::Dependency::RUNNING:
-      return "running";
-    case api::Dependency::HEALTHY:
-      return "healthy";
-    case api::Dependency::STARTED:
-      return "started";
-    default:
-      return "";
-  }
-}
-
-std::string DependencyKindName(api::Dependency::Kind kind) {
-  switch (kind) {
-    case api::Dependency::SECRET:
-      return "secret";
-    case api::Dependency::CONFIGMAP:
-      return "configmap";
-    default:
-      return "service";
   }
 }
 

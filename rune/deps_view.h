@@ -22,10 +22,6 @@ namespace rune::cli {
 // "healthy", "running", "started", "pending", "failed", "stopped",
 // "missing", "present"; "" when unspecified.
 std::string NodeStateName(api::DependencyNode::State state);
-// "running", "healthy", "started"; "" when unspecified.
-std::string ReadyWhenName(api::Dependency::ReadyWhen ready_when);
-// "service", "secret", "configmap".
-std::string DependencyKindName(api::Dependency::Kind kind);
 
 // A node as `deps` names it: "db", "prod/db" when its namespace is not
 // `root_namespace`, "secret:db-creds" / "configmap:app" for data objects.

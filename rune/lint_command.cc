@@ -17,7 +17,6 @@
 namespace rune::cli {
 namespace {
 
-constexpr const char* kRunesetFlags[] = {"values", "set", "set-string"};
 
 // The namespace objects without their own get (§3.4). Lint works offline,
 // so a client config it cannot read leaves the flag, the environment and
@@ -40,19 +39,9 @@ void SortFindings(std::vector<LintFinding>* findings) {
 
 absl::Status RunLint(Invocation& inv) {
   const auto& p = inv.parsed;
-  SourceOptions source_options;
-  source_options.recursive = p.Bool("recursive");
-  RUNE_ASSIGN_OR_RETURN(ExpandedSources sources,
-                        ExpandSources(p.args, source_options, p.CommandPath()));
-  if (sources.runeset.has_value()) {
-    return common::NotImplementedError(absl::StrCat("lint of a runeset (", *sources.runeset, ")"));
-  }
-  for (const char* flag : kRunesetFlags) {
-    if (p.IsSet(flag)) {
-      return common::UsageError(
-          absl::StrCat("flag --", flag, " is only valid with a runeset source"), p.CommandPath());
-    }
-  }
+  RUNE_ASSIGN_OR_RETURN(std::vector<SourceFile> sources,
+                        ExpandPlainSources(p, "lint", {"values", "set", "set-string"},
+                                           /*runeset_alone=*/false));
   LintOptions options;
   options.default_namespace = LintNamespace(inv);
   options.strict = p.Bool("strict");
@@ -60,7 +49,7 @@ absl::Status RunLint(Invocation& inv) {
   const bool exit_on_fail = p.Bool("exit-on-fail");
 
   std::vector<LintFile> files;
-  for (const SourceFile& source : sources.files) {
+  for (const SourceFile& source : sources) {
     RUNE_ASSIGN_OR_RETURN(std::string text, ReadSourceFile(source, inv.in()));
     LintFile file = LintText(source.name, std::move(text), options);
     // stdin has nowhere to be written back to.

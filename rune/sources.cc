@@ -228,4 +228,26 @@ absl::StatusOr<std::string> ReadSourceFile(const SourceFile& file, std::istream&
   return buffer.str();
 }
 
+absl::StatusOr<std::vector<SourceFile>> ExpandPlainSources(
+    const common::cli::ParsedCommand& p, absl::string_view verb,
+    std::initializer_list<const char*> runeset_flags, bool runeset_alone) {
+  SourceOptions options;
+  options.recursive = p.Bool("recursive");
+  RUNE_ASSIGN_OR_RETURN(ExpandedSources sources, ExpandSources(p.args, options, p.CommandPath()));
+  if (sources.runeset.has_value()) {
+    if (runeset_alone && p.args.size() > 1) {
+      return common::UsageError(absl::StrCat("a runeset must be the only source of ", verb),
+                                p.CommandPath());
+    }
+    return common::NotImplementedError(absl::StrCat(verb, " of a runeset (", *sources.runeset, ")"));
+  }
+  for (const char* flag : runeset_flags) {
+    if (p.IsSet(flag)) {
+      return common::UsageError(
+          absl::StrCat("flag --", flag, " is only valid with a runeset source"), p.CommandPath());
+    }
+  }
+  return std::move(sources.files);
+}
+
 }  // namespace rune::cli

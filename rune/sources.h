@@ -12,6 +12,7 @@
 #ifndef RUNE_RUNE_SOURCES_H_
 #define RUNE_RUNE_SOURCES_H_
 
+#include <initializer_list>
 #include <istream>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/cli/parser.h"
 
 namespace rune::cli {
 
@@ -59,6 +61,17 @@ inline constexpr absl::string_view kStdinName = "<stdin>";
 absl::StatusOr<ExpandedSources> ExpandSources(const std::vector<std::string>& args,
                                               const SourceOptions& options,
                                               absl::string_view command_path);
+
+// The plain files of a command's sources (its positionals, with -r when
+// set), for commands that do not take runesets yet. A runeset source is
+// `<verb> of a runeset (<src>) is not implemented yet`, except that with
+// `runeset_alone` a runeset among other sources is first the usage error `a
+// runeset must be the only source of <verb>`; any of `runeset_flags` set on
+// plain files is the usage error `flag --<f> is only valid with a runeset
+// source`.
+absl::StatusOr<std::vector<SourceFile>> ExpandPlainSources(
+    const common::cli::ParsedCommand& p, absl::string_view verb,
+    std::initializer_list<const char*> runeset_flags, bool runeset_alone);
 
 // True when `arg` names a runeset by its shape alone (URL, github.com/…,
 // `.tgz`) or is a directory holding runeset.yaml.

@@ -119,15 +119,7 @@ class Decoder {
 }  // namespace
 
 yaml::Mark PolicyDecode::MarkOf(const std::string& path) const {
-  std::string p = path;
-  while (!p.empty()) {
-    auto it = marks.find(p);
-    if (it != marks.end()) return it->second;
-    const size_t cut = p.find_last_of(".[");
-    if (cut == std::string::npos) break;
-    p.resize(cut);
-  }
-  return {};
+  return NearestMark(marks, path);
 }
 
 PolicyDecode DecodePolicy(const yaml::Node& root) {

@@ -387,15 +387,7 @@ std::string CastObject::Ref() const {
 }
 
 yaml::Mark CastObject::MarkOf(const std::string& path) const {
-  std::string p = path;
-  while (!p.empty()) {
-    auto it = marks.find(p);
-    if (it != marks.end()) return it->second;
-    const size_t cut = p.find_last_of(".[");
-    if (cut == std::string::npos) break;
-    p.resize(cut);
-  }
-  return mark;
+  return NearestMark(marks, path, mark);
 }
 
 bool CastFileResult::HasErrors() const {

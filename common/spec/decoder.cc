@@ -100,15 +100,7 @@ bool IsLegacyBool(const Node& n) {
 }
 
 yaml::Mark Decoded::MarkOf(const std::string& path) const {
-  std::string p = path;
-  while (!p.empty()) {
-    auto it = marks.find(p);
-    if (it != marks.end()) return it->second;
-    const size_t cut = p.find_last_of(".[");
-    if (cut == std::string::npos) break;
-    p.resize(cut);
-  }
-  return {};
+  return NearestMark(marks, path);
 }
 
 std::string NodeKind(const Node& n) {

@@ -92,8 +92,10 @@ void SetTime(Value& doc, const char* key, bool has, const google::protobuf::Time
   if (has) doc.Set(key, FormatTimestamp(ts));
 }
 
-const char* DependencyKindName(api::Dependency::Kind k) {
-  switch (k) {
+}  // namespace
+
+std::string DependencyKindName(api::Dependency::Kind kind) {
+  switch (kind) {
     case api::Dependency::SECRET:
       return "secret";
     case api::Dependency::CONFIGMAP:
@@ -103,7 +105,18 @@ const char* DependencyKindName(api::Dependency::Kind k) {
   }
 }
 
-}  // namespace
+std::string ReadyWhenName(api::Dependency::ReadyWhen ready_when) {
+  switch (ready_when) {
+    case api::Dependency::RUNNING:
+      return "running";
+    case api::Dependency::HEALTHY:
+      return "healthy";
+    case api::Dependency::STARTED:
+      return "started";
+    default:
+      return "";
+  }
+}
 
 std::string RestartPolicyName(api::ServiceSpec::RestartPolicy policy) {
   switch (policy) {
@@ -218,12 +231,11 @@ Value ServiceSpecDocument(const api::ServiceSpec& s) {
   SetString(doc, "restartPolicy", RestartPolicyName(s.restart_policy()));
   if (!s.dependencies().empty()) {
     Value deps = Value::Array();
-    static const char* const kReady[] = {"", "running", "healthy", "started"};
     for (const api::Dependency& d : s.dependencies()) {
       Value dep = Value::Object();
       dep.Set(DependencyKindName(d.kind()), d.name());
       SetString(dep, "namespace", d.namespace_());
-      if (d.ready_when() > 0 && d.ready_when() <= 3) dep.Set("readyWhen", kReady[d.ready_when()]);
+      SetString(dep, "readyWhen", ReadyWhenName(d.ready_when()));
       if (d.timeout_seconds() != 0) dep.Set("timeoutSeconds", d.timeout_seconds());
       if (d.optional()) dep.Set("optional", true);
       deps.Push(std::move(dep));

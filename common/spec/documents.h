@@ -31,6 +31,10 @@ Value NamespaceDocument(const api::Namespace& ns);
 // "OnFailure", "Never"; phases "Running", …
 std::string RestartPolicyName(api::ServiceSpec::RestartPolicy policy);
 std::string PhaseName(api::ServiceStatus::Phase phase);
+// Dependency spellings of §4.4: "service", "secret", "configmap" (unset reads
+// as "service"); readyWhen "running", "healthy", "started" ("" when unset).
+std::string DependencyKindName(api::Dependency::Kind kind);
+std::string ReadyWhenName(api::Dependency::ReadyWhen ready_when);
 
 }  // namespace rune::common::spec
 
