@@ -341,7 +341,8 @@ api::ServiceSpec DecodeService(const Node& node, Decoded* out) {
                           })},
           {"command",
            [&](const Node& v, const std::string& f) {
-             if (v.IsScalar() && d.Present(v, f)) {
+             if (!d.Present(v, f)) return;
+             if (v.IsScalar()) {
                d.Scalar(v, f, s.add_command());
                return;
              }
