@@ -86,6 +86,13 @@ absl::StatusOr<std::optional<api::Service>> FindService(const Reader& reader, ab
   return std::optional<api::Service>(std::move(service));
 }
 
+absl::StatusOr<api::Service> GetExistingService(const Reader& reader, absl::string_view ns,
+                                                absl::string_view name) {
+  RUNE_ASSIGN_OR_RETURN(std::optional<api::Service> service, FindService(reader, ns, name));
+  if (!service.has_value()) return ServiceNotFound(ns, name);
+  return *std::move(service);
+}
+
 absl::StatusOr<std::vector<api::Service>> ListServices(const Reader& reader,
                                                        absl::string_view ns) {
   RUNE_ASSIGN_OR_RETURN(std::vector<store::Record> records, reader.List(store::kService, ns));

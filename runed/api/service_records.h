@@ -4,8 +4,8 @@
 //
 //   Reader reader = Reader::Of(store);            // or Reader::Of(txn)
 //   RUNE_ASSIGN_OR_RETURN(std::optional<api::Service> svc,
-//                         FindService(reader, "default", "api"));
-//   if (!svc.has_value()) return ServiceNotFound("default", "api");
+//                         FindService(reader, "default", "api"));   // nullopt if absent
+//   RUNE_ASSIGN_OR_RETURN(api::Service s, GetExistingService(reader, "default", "api"));  // M14
 #ifndef RUNE_RUNED_API_SERVICE_RECORDS_H_
 #define RUNE_RUNED_API_SERVICE_RECORDS_H_
 
@@ -70,6 +70,9 @@ absl::StatusOr<api::Instance> ParseInstance(const store::Record& record);
 // The service `ns/name`, or nullopt.
 absl::StatusOr<std::optional<api::Service>> FindService(const Reader& reader, absl::string_view ns,
                                                         absl::string_view name);
+// The service `ns/name`; M14 (ServiceNotFound) when it does not exist.
+absl::StatusOr<api::Service> GetExistingService(const Reader& reader, absl::string_view ns,
+                                                absl::string_view name);
 // Every service of namespace `ns` ("" = all), sorted by namespace then name.
 absl::StatusOr<std::vector<api::Service>> ListServices(const Reader& reader, absl::string_view ns);
 // The instance records of service `ns/name`.

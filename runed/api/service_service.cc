@@ -217,10 +217,8 @@ grpc::ServerUnaryReactor* ServiceServiceImpl::GetService(grpc::CallbackServerCon
   return RunUnary(ctx, [=]() -> absl::Status {
     RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
     const std::string ns = EffectiveNamespace(request->namespace_());
-    RUNE_ASSIGN_OR_RETURN(std::optional<api::Service> service,
-                          FindService(Reader::Of(store_), ns, request->name()));
-    if (!service.has_value()) return ServiceNotFound(ns, request->name());
-    *response->mutable_service() = std::move(*service);
+    RUNE_ASSIGN_OR_RETURN(*response->mutable_service(),
+                          GetExistingService(Reader::Of(store_), ns, request->name()));
     return absl::OkStatus();
   });
 }
@@ -355,10 +353,9 @@ grpc::ServerUnaryReactor* ServiceServiceImpl::GetServiceHistory(
     RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
     const std::string ns = EffectiveNamespace(request->namespace_());
     const Reader reader = Reader::Of(store_);
-    RUNE_ASSIGN_OR_RETURN(std::optional<api::Service> service,
-                          FindService(reader, ns, request->name()));
-    if (!service.has_value()) return ServiceNotFound(ns, request->name());
-    const int64_t current = service->metadata().generation();
+    RUNE_ASSIGN_OR_RETURN(const api::Service service,
+                          GetExistingService(reader, ns, request->name()));
+    const int64_t current = service.metadata().generation();
     RUNE_ASSIGN_OR_RETURN(std::vector<store::Record> records,
                           reader.List(store::kServiceHistory, ns, HistoryPrefix(request->name())));
     for (auto it = records.rbegin(); it != records.rend(); ++it) {
@@ -378,10 +375,9 @@ grpc::ServerUnaryReactor* ServiceServiceImpl::GetDependencyGraph(
     RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
     const std::string ns = EffectiveNamespace(request->namespace_());
     const Reader reader = Reader::Of(store_);
-    RUNE_ASSIGN_OR_RETURN(std::optional<api::Service> service,
-                          FindService(reader, ns, request->name()));
-    if (!service.has_value()) return ServiceNotFound(ns, request->name());
-    RUNE_ASSIGN_OR_RETURN(*response, DependencyGraph(reader, *service, request->transitive()));
+    RUNE_ASSIGN_OR_RETURN(const api::Service service,
+                          GetExistingService(reader, ns, request->name()));
+    RUNE_ASSIGN_OR_RETURN(*response, DependencyGraph(reader, service, request->transitive()));
     return absl::OkStatus();
   });
 }
@@ -393,9 +389,8 @@ grpc::ServerUnaryReactor* ServiceServiceImpl::ListDependents(
     RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
     const std::string ns = EffectiveNamespace(request->namespace_());
     const Reader reader = Reader::Of(store_);
-    RUNE_ASSIGN_OR_RETURN(std::optional<api::Service> service,
-                          FindService(reader, ns, request->name()));
-    if (!service.has_value()) return ServiceNotFound(ns, request->name());
+    RUNE_ASSIGN_OR_RETURN(const api::Service service,
+                          GetExistingService(reader, ns, request->name()));
     RUNE_ASSIGN_OR_RETURN(std::vector<api::Dependent> dependents,
                           Dependents(reader, ns, request->name()));
     for (api::Dependent& d : dependents) *response->add_dependents() = std::move(d);
