@@ -7,6 +7,7 @@
 #include "common/errors.h"
 #include "common/labels.h"
 #include "common/proto_time.h"
+#include "common/spec/validate.h"
 #include "common/status_macros.h"
 #include "common/violation.h"
 #include "runed/api/call.h"
@@ -27,28 +28,6 @@ absl::Status Reserved(absl::string_view name) {
 
 std::map<std::string, std::string> LabelsOf(const api::Namespace& ns) {
   return {ns.labels().begin(), ns.labels().end()};
-}
-
-std::vector<common::Violation> Validate(const api::Namespace& ns) {
-  std::vector<common::Violation> v;
-  if (ns.name().empty()) {
-    v.push_back({"namespace.name", "required"});
-  } else if (!common::IsDns1123Label(ns.name())) {
-    v.push_back({"namespace.name", common::Dns1123Reason(ns.name())});
-  }
-  if (ns.description().size() > 256) {
-    v.push_back({"namespace.description",
-                 absl::StrCat("must be at most 256 characters, got ", ns.description().size())});
-  }
-  for (const auto& [key, value] : LabelsOf(ns)) {
-    if (!common::IsLabelKey(key)) {
-      v.push_back({absl::StrCat("namespace.labels.", key), absl::StrCat("invalid label key \"", key, "\"")});
-    } else if (!common::IsLabelValue(value)) {
-      v.push_back({absl::StrCat("namespace.labels.", key),
-                   absl::StrCat("invalid label value \"", value, "\"")});
-    }
-  }
-  return v;
 }
 
 absl::StatusOr<api::Namespace> Parse(const store::Record& r) {
@@ -124,7 +103,7 @@ absl::Status NamespaceServiceImpl::Write(const api::Namespace& input, bool stric
   ns.set_name(input.name());
   ns.set_description(input.description());
   *ns.mutable_labels() = input.labels();
-  RUNE_RETURN_IF_ERROR(common::ValidationStatus(Validate(ns)));
+  RUNE_RETURN_IF_ERROR(common::ValidationStatus(common::spec::ValidateNamespace(ns)));
   // `system` is closed to users; `default` can be updated by cast but not
   // created.
   if (ns.name() == "system" || (strict && ns.name() == "default")) return Reserved(ns.name());
