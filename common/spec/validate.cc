@@ -19,6 +19,13 @@ namespace {
 using internal::Checker;
 
 constexpr int kMaxPort = 65535;
+constexpr char kPortHint[] = "use a port number between 1 and 65535";
+
+// A port number field: 1–65535, with lint's hint when out of range.
+void CheckPort(Checker& c, const std::string& path, int64_t v) {
+  if (v < 1 || v > kMaxPort) c.Add(path, internal::RangeReason(1, kMaxPort, v), "range", kPortHint);
+}
+
 constexpr char kNotEnforcedHint[] =
     "the field is validated and stored, but this release does not act on it";
 
@@ -64,7 +71,7 @@ void CheckPortReference(const api::ServiceSpec& s, const std::string& path, cons
     if (!internal::ParsePortNumber(port, &n)) {
       int64_t v = 0;
       if (port.size() <= 12 && absl::SimpleAtoi(port, &v)) {
-        c.Add(path, internal::RangeReason(1, kMaxPort, v), "range");
+        CheckPort(c, path, v);
       } else {
         c.Add(path, absl::StrCat("references unknown port \"", port, "\""), "reference");
       }
@@ -104,9 +111,9 @@ void CheckPorts(const api::ServiceSpec& s, Checker& c) {
     if (p.port() == 0) {
       c.Required(path + ".port");
     } else {
-      c.Range(path + ".port", p.port(), 1, kMaxPort);
+      CheckPort(c, path + ".port", p.port());
     }
-    if (p.has_target_port()) c.Range(path + ".targetPort", p.target_port(), 1, kMaxPort);
+    if (p.has_target_port()) CheckPort(c, path + ".targetPort", p.target_port());
     const int protocol = p.protocol() == api::ServicePort::PROTOCOL_UNSPECIFIED
                              ? api::ServicePort::TCP
                              : static_cast<int>(p.protocol());
@@ -399,7 +406,7 @@ void CheckExpose(const api::ServiceSpec& s, Checker& c) {
     c.Add("service.expose.host", absl::StrCat("invalid host \"", e.host(), "\""), "type",
           "use a DNS name such as api.example.com");
   }
-  if (e.has_host_port()) c.Range("service.expose.hostPort", e.host_port(), 1, kMaxPort);
+  if (e.has_host_port()) CheckPort(c, "service.expose.hostPort", e.host_port());
   if (!e.bind_address().empty() && !internal::IsIpAddress(e.bind_address())) {
     c.Add("service.expose.bindAddress", absl::StrCat("invalid IP address \"", e.bind_address(), "\""),
           "type");
@@ -424,7 +431,7 @@ void CheckPolicyPorts(const google::protobuf::RepeatedPtrField<std::string>& por
       if (!internal::ParsePortNumber(port, &n)) {
         int64_t v = 0;
         if (port.size() <= 12 && absl::SimpleAtoi(port, &v)) {
-          c.Add(pp, internal::RangeReason(1, kMaxPort, v), "range");
+          CheckPort(c, pp, v);
         } else {
           c.Add(pp, absl::StrCat("references unknown port \"", port, "\""), "reference");
         }
