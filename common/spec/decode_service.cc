@@ -43,15 +43,26 @@ void DecodeProbe(Decoder& d, const Node& n, const std::string& path, api::Probe*
        {"initialDelay", "initialDelaySeconds"}});
 }
 
-void DecodeDependency(Decoder& d, const Node& n, const std::string& path, api::Dependency* dep) {
-  if (!d.TagOk(n, path)) return;
+// A list entry that may be written as a string (`db`, `secret:creds`) or as a
+// mapping: kString with the text in `*text`, kMapping for a mapping to decode
+// field by field, kInvalid once an error has been reported.
+enum class EntryForm { kInvalid, kString, kMapping };
+
+EntryForm StringOrMapping(Decoder& d, const Node& n, const std::string& path, std::string* text) {
+  if (!d.TagOk(n, path)) return EntryForm::kInvalid;
   if (n.IsScalar() && Classify(n) == ScalarKind::kNull) {
     d.TypeError(n, path, "a mapping");
-    return;
+    return EntryForm::kInvalid;
   }
-  if (n.IsScalar()) {
-    std::string text;
-    if (!d.Scalar(n, path, &text)) return;
+  if (!n.IsScalar()) return EntryForm::kMapping;
+  return d.Scalar(n, path, text) ? EntryForm::kString : EntryForm::kInvalid;
+}
+
+void DecodeDependency(Decoder& d, const Node& n, const std::string& path, api::Dependency* dep) {
+  std::string text;
+  const EntryForm form = StringOrMapping(d, n, path, &text);
+  if (form == EntryForm::kInvalid) return;
+  if (form == EntryForm::kString) {
     if (!ParseDependencyString(text, dep)) {
       d.Error(n, path, absl::StrCat("invalid dependency \"", text, "\""), "reference",
               "write <name>, <name>.<namespace>, service:<name>, secret:<name>, configmap:<name> "
@@ -95,14 +106,10 @@ void DecodeDependency(Decoder& d, const Node& n, const std::string& path, api::D
 }
 
 void DecodeEnvFrom(Decoder& d, const Node& n, const std::string& path, api::EnvFromSource* e) {
-  if (!d.TagOk(n, path)) return;
-  if (n.IsScalar() && Classify(n) == ScalarKind::kNull) {
-    d.TypeError(n, path, "a mapping");
-    return;
-  }
-  if (n.IsScalar()) {
-    std::string text;
-    if (!d.Scalar(n, path, &text)) return;
+  std::string text;
+  const EntryForm form = StringOrMapping(d, n, path, &text);
+  if (form == EntryForm::kInvalid) return;
+  if (form == EntryForm::kString) {
     absl::string_view rest = text;
     if (absl::ConsumePrefix(&rest, "secret:")) {
       e->set_secret_ref(std::string(rest));

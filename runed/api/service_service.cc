@@ -54,6 +54,16 @@ std::string ListNamespace(absl::string_view ns) {
   return ns == "*" ? std::string() : EffectiveNamespace(ns);
 }
 
+// The first steps of an RPC about one named service: authorize the call, then
+// read the service from `reader` (M14 when it does not exist).
+template <typename Request>
+absl::StatusOr<api::Service> AuthorizedService(auth::Authorizer* authz,
+                                               grpc::CallbackServerContext& ctx,
+                                               const Request& request, const Reader& reader) {
+  RUNE_RETURN_IF_ERROR(authz->Authorize(ctx, request).status());
+  return GetExistingService(reader, EffectiveNamespace(request.namespace_()), request.name());
+}
+
 // The observed state of a service as long as nothing runs it: the desired
 // count, no instance, PENDING (or STOPPED at scale 0).
 api::ServiceStatus InitialStatus(const api::ServiceSpec& spec) {
@@ -215,10 +225,8 @@ grpc::ServerUnaryReactor* ServiceServiceImpl::GetService(grpc::CallbackServerCon
                                                          const api::GetServiceRequest* request,
                                                          api::GetServiceResponse* response) {
   return RunUnary(ctx, [=]() -> absl::Status {
-    RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
-    const std::string ns = EffectiveNamespace(request->namespace_());
     RUNE_ASSIGN_OR_RETURN(*response->mutable_service(),
-                          GetExistingService(Reader::Of(store_), ns, request->name()));
+                          AuthorizedService(authz_, *ctx, *request, Reader::Of(store_)));
     return absl::OkStatus();
   });
 }
@@ -350,11 +358,10 @@ grpc::ServerUnaryReactor* ServiceServiceImpl::GetServiceHistory(
     grpc::CallbackServerContext* ctx, const api::GetServiceHistoryRequest* request,
     api::GetServiceHistoryResponse* response) {
   return RunUnary(ctx, [=]() -> absl::Status {
-    RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
-    const std::string ns = EffectiveNamespace(request->namespace_());
     const Reader reader = Reader::Of(store_);
     RUNE_ASSIGN_OR_RETURN(const api::Service service,
-                          GetExistingService(reader, ns, request->name()));
+                          AuthorizedService(authz_, *ctx, *request, reader));
+    const std::string& ns = service.spec().namespace_();
     const int64_t current = service.metadata().generation();
     RUNE_ASSIGN_OR_RETURN(std::vector<store::Record> records,
                           reader.List(store::kServiceHistory, ns, HistoryPrefix(request->name())));
@@ -372,11 +379,9 @@ grpc::ServerUnaryReactor* ServiceServiceImpl::GetDependencyGraph(
     grpc::CallbackServerContext* ctx, const api::GetDependencyGraphRequest* request,
     api::GetDependencyGraphResponse* response) {
   return RunUnary(ctx, [=]() -> absl::Status {
-    RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
-    const std::string ns = EffectiveNamespace(request->namespace_());
     const Reader reader = Reader::Of(store_);
     RUNE_ASSIGN_OR_RETURN(const api::Service service,
-                          GetExistingService(reader, ns, request->name()));
+                          AuthorizedService(authz_, *ctx, *request, reader));
     RUNE_ASSIGN_OR_RETURN(*response, DependencyGraph(reader, service, request->transitive()));
     return absl::OkStatus();
   });
@@ -386,11 +391,10 @@ grpc::ServerUnaryReactor* ServiceServiceImpl::ListDependents(
     grpc::CallbackServerContext* ctx, const api::ListDependentsRequest* request,
     api::ListDependentsResponse* response) {
   return RunUnary(ctx, [=]() -> absl::Status {
-    RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
-    const std::string ns = EffectiveNamespace(request->namespace_());
     const Reader reader = Reader::Of(store_);
     RUNE_ASSIGN_OR_RETURN(const api::Service service,
-                          GetExistingService(reader, ns, request->name()));
+                          AuthorizedService(authz_, *ctx, *request, reader));
+    const std::string& ns = service.spec().namespace_();
     RUNE_ASSIGN_OR_RETURN(std::vector<api::Dependent> dependents,
                           Dependents(reader, ns, request->name()));
     for (api::Dependent& d : dependents) *response->add_dependents() = std::move(d);
