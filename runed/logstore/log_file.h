@@ -10,6 +10,7 @@
 #ifndef RUNE_RUNED_LOGSTORE_LOG_FILE_H_
 #define RUNE_RUNED_LOGSTORE_LOG_FILE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -52,6 +53,11 @@ class LogWriter {
 // Every record of `path.1` then `path` (missing files are empty). A torn
 // last line (writer killed mid-write) is skipped.
 absl::StatusOr<std::vector<LogRecord>> ReadLogFiles(const std::string& path);
+
+// Appends the complete records at the start of `data` to `out` and returns
+// the number of bytes they span; an unterminated tail is left unconsumed (it
+// may still be being written). Malformed lines are skipped.
+size_t ParseLogRecords(absl::string_view data, std::vector<LogRecord>* out);
 
 }  // namespace rune::daemon::logstore
 
