@@ -28,6 +28,7 @@
 #include "runed/api/admin_service.h"
 #include "runed/api/configmap_service.h"
 #include "runed/api/health_service.h"
+#include "runed/api/instance_service.h"
 #include "runed/api/namespace_service.h"
 #include "runed/api/request_id.h"
 #include "runed/api/secret_service.h"
@@ -247,6 +248,7 @@ int Main(int argc, char** argv) {
   service_options.limits.max_scale = static_cast<int>(rf.max_scale);
   service_options.history_limit = rf.store.history_limit;
   ServiceServiceImpl services(db.get(), &authorizer, service_options);
+  InstanceServiceImpl instances(db.get(), &authorizer);
   SecretServiceImpl secret_service(secret_store.get(), &authorizer, service_options.limits.secret);
   ConfigmapServiceImpl configmap_service(configmap_store.get(), &authorizer,
                                          service_options.limits.config);
@@ -262,6 +264,7 @@ int Main(int argc, char** argv) {
   builder.RegisterService(&health);
   builder.RegisterService(&namespaces);
   builder.RegisterService(&services);
+  builder.RegisterService(&instances);
   builder.RegisterService(&secret_service);
   builder.RegisterService(&configmap_service);
   builder.RegisterService(&admin);

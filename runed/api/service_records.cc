@@ -1,5 +1,7 @@
 #include "runed/api/service_records.h"
 
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/errors.h"
@@ -119,11 +121,49 @@ absl::StatusOr<std::vector<api::Instance>> InstancesOf(const Reader& reader, abs
   return out;
 }
 
+absl::StatusOr<std::optional<api::Instance>> FindInstance(const Reader& reader,
+                                                          absl::string_view ns,
+                                                          absl::string_view id_or_name) {
+  RUNE_ASSIGN_OR_RETURN(std::optional<store::Record> record,
+                        reader.Get(store::kInstance, ns, id_or_name));
+  if (record.has_value()) {
+    RUNE_ASSIGN_OR_RETURN(api::Instance instance, ParseInstance(*record));
+    return std::optional<api::Instance>(std::move(instance));
+  }
+  // A name is `<service>-<ordinal>`.
+  const size_t dash = id_or_name.rfind('-');
+  if (dash == absl::string_view::npos || dash == 0 || dash + 1 == id_or_name.size()) {
+    return std::optional<api::Instance>();
+  }
+  for (char c : id_or_name.substr(dash + 1)) {
+    if (c < '0' || c > '9') return std::optional<api::Instance>();
+  }
+  RUNE_ASSIGN_OR_RETURN(std::vector<api::Instance> instances,
+                        InstancesOf(reader, ns, id_or_name.substr(0, dash)));
+  std::optional<api::Instance> best;
+  const auto key = [](const api::Instance& i) {
+    return std::make_tuple(i.generation(), i.created_at().seconds(), i.created_at().nanos(),
+                           i.id());
+  };
+  for (api::Instance& instance : instances) {
+    if (instance.name() != id_or_name) continue;
+    if (!best.has_value() || key(instance) > key(*best)) best = std::move(instance);
+  }
+  return best;
+}
+
 absl::Status ServiceNotFound(absl::string_view ns, absl::string_view name) {
   return common::WithHint(
       absl::NotFoundError(
           absl::StrCat("service \"", name, "\" not found in namespace \"", ns, "\"")),
       absl::StrCat("run 'rune get services -n ", ns, "' to list services"));
+}
+
+absl::Status InstanceNotFound(absl::string_view ns, absl::string_view id_or_name) {
+  return common::WithHint(
+      absl::NotFoundError(
+          absl::StrCat("instance \"", id_or_name, "\" not found in namespace \"", ns, "\"")),
+      absl::StrCat("run 'rune get instances -n ", ns, "' to list instances"));
 }
 
 absl::Status DeletionOperationNotFound(absl::string_view ns, absl::string_view id) {

@@ -79,9 +79,17 @@ absl::StatusOr<std::vector<api::Service>> ListServices(const Reader& reader, abs
 absl::StatusOr<std::vector<api::Instance>> InstancesOf(const Reader& reader, absl::string_view ns,
                                                        absl::string_view name);
 
+// The instance `id_or_name` of namespace `ns`: the record with that ID, else
+// the instance with that name (`api-0`) of the newest generation (the newest
+// created among equals); nullopt when neither exists.
+absl::StatusOr<std::optional<api::Instance>> FindInstance(const Reader& reader,
+                                                          absl::string_view ns,
+                                                          absl::string_view id_or_name);
+
 // M14: `<kind> "<name>" not found in namespace "<ns>"` (NotFound) with the
 // listing hint of its kind.
 absl::Status ServiceNotFound(absl::string_view ns, absl::string_view name);
+absl::Status InstanceNotFound(absl::string_view ns, absl::string_view id_or_name);
 absl::Status DeletionOperationNotFound(absl::string_view ns, absl::string_view id);
 
 }  // namespace rune::daemon

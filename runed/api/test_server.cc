@@ -22,6 +22,7 @@ TestServer::TestServer(TestServerOptions options) {
   service_options.limits.max_scale = options.max_scale;
   service_options.clock = [this] { return now_; };
   services_ = std::make_unique<ServiceServiceImpl>(store_.get(), authz_.get(), service_options);
+  instances_ = std::make_unique<InstanceServiceImpl>(store_.get(), authz_.get());
   secret_store_ = secrets::NewSecretStore(
       store_.get(), options.kek.empty() ? secrets::RandomBytes(secrets::kKeyBytes) : options.kek);
   configmap_store_ = secrets::NewConfigmapStore(store_.get());
@@ -38,6 +39,7 @@ TestServer::TestServer(TestServerOptions options) {
   builder.RegisterService(health_.get());
   builder.RegisterService(namespaces_.get());
   builder.RegisterService(services_.get());
+  builder.RegisterService(instances_.get());
   builder.RegisterService(secrets_.get());
   builder.RegisterService(configmaps_.get());
   builder.RegisterService(admin_.get());

@@ -17,6 +17,7 @@
 #include "runed/api/admin_service.h"
 #include "runed/api/configmap_service.h"
 #include "runed/api/health_service.h"
+#include "runed/api/instance_service.h"
 #include "runed/api/namespace_service.h"
 #include "runed/api/secret_service.h"
 #include "runed/api/service_service.h"
@@ -51,6 +52,7 @@ class TestServer {
   // The clock identity and authorizer read; tests move it forward.
   absl::Time& now() { return now_; }
   const auth::Subject& root() const { return root_; }
+  InstanceServiceImpl* instances() { return instances_.get(); }
 
   // A fresh token of an existing user.
   std::string TokenFor(const std::string& user);
@@ -66,6 +68,7 @@ class TestServer {
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<NamespaceServiceImpl> namespaces_;
   std::unique_ptr<ServiceServiceImpl> services_;
+  std::unique_ptr<InstanceServiceImpl> instances_;
   std::unique_ptr<secrets::ObjectStore> secret_store_;
   std::unique_ptr<secrets::ObjectStore> configmap_store_;
   std::unique_ptr<SecretServiceImpl> secrets_;

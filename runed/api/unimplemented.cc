@@ -28,7 +28,7 @@ constexpr Feature kFeatures[] = {
     {"ServiceService.RestartService", "orchestrator and process runner"},
     {"ServiceService.WatchScaling", "orchestrator and process runner"},
     {"ServiceService.RollbackService", "orchestrator and process runner"},
-    {"InstanceService", "orchestrator and process runner"},
+    {"InstanceService.DeleteInstance", "orchestrator and process runner"},
     {"LogService", "orchestrator and process runner"},
     {"ExecService", "orchestrator and process runner"},
     {"HealthService", "orchestrator and process runner"},
