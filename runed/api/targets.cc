@@ -12,13 +12,6 @@
 namespace rune::daemon {
 namespace {
 
-absl::Status InstanceNotFound(absl::string_view ns, absl::string_view name) {
-  return common::WithHint(
-      absl::NotFoundError(
-          absl::StrCat("instance \"", name, "\" not found in namespace \"", ns, "\"")),
-      absl::StrCat("run 'rune get instances -n ", ns, "' to list instances"));
-}
-
 absl::Status TargetNotFound(absl::string_view ns, absl::string_view name) {
   return common::WithHint(
       absl::NotFoundError(absl::StrCat("service or instance \"", name,
@@ -42,36 +35,6 @@ std::string StateName(api::Instance::State state) {
     case api::Instance::FAILED: return "Failed";
     default: return "Unknown";
   }
-}
-
-// The instance with ID `name`, else the newest-generation instance named
-// `name`, else nullopt.
-absl::StatusOr<std::optional<api::Instance>> FindInstance(const Reader& reader,
-                                                         absl::string_view ns,
-                                                         absl::string_view name) {
-  RUNE_ASSIGN_OR_RETURN(std::optional<store::Record> by_id,
-                        reader.Get(store::kInstance, ns, name));
-  if (by_id.has_value()) {
-    RUNE_ASSIGN_OR_RETURN(api::Instance instance, ParseInstance(*by_id));
-    return std::optional<api::Instance>(std::move(instance));
-  }
-  // Names are `<service>-<ordinal>` and IDs `<service>-instance-<hex>`, so
-  // every candidate's record name starts with the name up to its last '-'.
-  const size_t dash = name.rfind('-');
-  if (dash == absl::string_view::npos) return std::optional<api::Instance>();
-  RUNE_ASSIGN_OR_RETURN(std::vector<store::Record> records,
-                        reader.List(store::kInstance, ns, name.substr(0, dash + 1)));
-  std::optional<api::Instance> best;
-  for (const store::Record& record : records) {
-    RUNE_ASSIGN_OR_RETURN(api::Instance instance, ParseInstance(record));
-    if (instance.name() != name) continue;
-    if (!best.has_value() || instance.generation() > best->generation() ||
-        (instance.generation() == best->generation() &&
-         CreatedNanos(instance) > CreatedNanos(*best))) {
-      best = std::move(instance);
-    }
-  }
-  return best;
 }
 
 absl::StatusOr<Target> ServiceTarget(const Reader& reader, const std::string& ns,
