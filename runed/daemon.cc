@@ -27,7 +27,10 @@
 #include "grpcpp/grpcpp.h"
 #include "runed/api/admin_service.h"
 #include "runed/api/configmap_service.h"
+#include "runed/api/exec_service.h"
 #include "runed/api/health_service.h"
+#include "runed/api/instance_service.h"
+#include "runed/api/log_service.h"
 #include "runed/api/instance_service.h"
 #include "runed/api/namespace_service.h"
 #include "runed/api/request_id.h"
@@ -38,6 +41,9 @@
 #include "runed/auth/authorizer.h"
 #include "runed/auth/identity.h"
 #include "runed/logging.h"
+#include "runed/logstore/log_store.h"
+#include "runed/orchestrator/orchestrator.h"
+#include "runed/runner/process/process_runner.h"
 #include "runed/net_address.h"
 #include "runed/options.h"
 #include "runed/rest/gateway.h"
@@ -49,6 +55,18 @@
 
 namespace rune::daemon {
 namespace {
+
+// Decrypted data of a secret or configmap for instance starts; nullopt when
+// the object does not exist.
+DataReader DataReaderOf(secrets::ObjectStore* objects) {
+  return [objects](absl::string_view ns, absl::string_view name)
+             -> absl::StatusOr<std::optional<std::map<std::string, std::string>>> {
+    absl::StatusOr<std::map<std::string, std::string>> data = objects->ReadData(ns, name);
+    if (absl::IsNotFound(data.status())) return std::optional<std::map<std::string, std::string>>();
+    if (!data.ok()) return data.status();
+    return std::optional<std::map<std::string, std::string>>(std::move(*data));
+  };
+}
 
 constexpr int kExitFatal = 1;
 
@@ -229,6 +247,15 @@ int Main(int argc, char** argv) {
   std::unique_ptr<secrets::ObjectStore> secret_store =
       secrets::NewSecretStore(db.get(), std::move(kek->key));
   std::unique_ptr<secrets::ObjectStore> configmap_store = secrets::NewConfigmapStore(db.get());
+  logstore::LogStore log_store(options->data_dir, rf.logs.max_bytes_per_instance,
+                               rf.logs.retain_deleted);
+  // Supervisors run as `<this binary> __supervise …`.
+  char self[4096];
+  const ssize_t self_len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (self_len <= 0) return Fatal("cannot resolve /proc/self/exe for the process runner");
+  auto process_runner = std::make_unique<runner::process::ProcessRunner>(
+      std::string(self, static_cast<size_t>(self_len)), options->data_dir,
+      rf.logs.max_bytes_per_instance, geteuid() == 0);
   auth::Identity identity(db.get());
   auth::Authorizer authorizer(
       &identity, auth::AuthConfig{rf.auth.enabled, rf.auth.allow_remote_admin,
@@ -247,8 +274,38 @@ int Main(int argc, char** argv) {
                                    rf.config_limits.max_total_bytes};
   service_options.limits.max_scale = static_cast<int>(rf.max_scale);
   service_options.history_limit = rf.store.history_limit;
+
+  OrchestratorDeps orchestrator_deps;
+  orchestrator_deps.store = db.get();
+  orchestrator_deps.runner = process_runner.get();
+  orchestrator_deps.secrets = DataReaderOf(secret_store.get());
+  orchestrator_deps.configmaps = DataReaderOf(configmap_store.get());
+  orchestrator_deps.instance_created = [&log_store](const api::Instance& i) {
+    absl::Status s = log_store.RegisterInstance(i.namespace_(), i.id(), i.service(), i.name());
+    if (!s.ok()) Log().Warn(s.message(), {{"instance", i.id()}});
+  };
+  orchestrator_deps.instance_removed = [&log_store](const api::Instance& i) {
+    absl::Status s = log_store.MarkDeleted(i.namespace_(), i.id(), absl::Now());
+    if (!s.ok()) Log().Warn(s.message(), {{"instance", i.id()}});
+  };
+  OrchestratorOptions orchestrator_options;
+  orchestrator_options.resync_interval = rf.orchestrator.resync_interval;
+  orchestrator_options.progress_deadline = rf.orchestrator.progress_deadline;
+  orchestrator_options.stop_grace_period = rf.orchestrator.stop_grace_period;
+  orchestrator_options.max_parallel_starts = static_cast<int>(rf.orchestrator.max_parallel_starts);
+  orchestrator_options.process_enabled = rf.process_enabled;
+  Orchestrator orchestrator(std::move(orchestrator_deps), orchestrator_options);
+  service_options.restart = [&orchestrator](absl::string_view ns, absl::string_view name,
+                                            bool rolling) {
+    return orchestrator.Restart(ns, name, rolling);
+  };
+  service_options.async_deletion = true;
   ServiceServiceImpl services(db.get(), &authorizer, service_options);
   InstanceServiceImpl instances(db.get(), &authorizer);
+  instances.SetDeleteInstance(
+      [&orchestrator](const api::DeleteInstanceRequest& r) { return orchestrator.DeleteInstance(r); });
+  LogServiceImpl log_service(db.get(), &authorizer, &log_store);
+  ExecServiceImpl exec_service(db.get(), &authorizer, process_runner.get());
   SecretServiceImpl secret_service(secret_store.get(), &authorizer, service_options.limits.secret);
   ConfigmapServiceImpl configmap_service(configmap_store.get(), &authorizer,
                                          service_options.limits.config);
@@ -265,6 +322,8 @@ int Main(int argc, char** argv) {
   builder.RegisterService(&namespaces);
   builder.RegisterService(&services);
   builder.RegisterService(&instances);
+  builder.RegisterService(&log_service);
+  builder.RegisterService(&exec_service);
   builder.RegisterService(&secret_service);
   builder.RegisterService(&configmap_service);
   builder.RegisterService(&admin);
@@ -282,8 +341,26 @@ int Main(int argc, char** argv) {
   const std::string grpc_bound =
       absl::StrCat(grpc_address.substr(0, grpc_address.rfind(':')), ":", grpc_port);
 
+  // Adopt what still runs, then the first full reconcile pass.
+  if (absl::Status s = orchestrator.Start(); !s.ok()) {
+    return Fatal(absl::StrCat("cannot start the orchestrator: ", s.message()));
+  }
+  // /healthz turns 200 once the first reconcile pass is done; the same
+  // thread prunes the logs of deleted instances every minute.
+  std::thread log_pruner([&log_store, &serving, &orchestrator] {
+    while (!orchestrator.FirstPassDone() && serving.value != Serving::kShuttingDown) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    Serving starting = Serving::kStarting;
+    serving.value.compare_exchange_strong(starting, Serving::kReady);
+    while (serving.value != Serving::kShuttingDown) {
+      (void)log_store.Prune(absl::Now());
+      for (int i = 0; i < 600 && serving.value != Serving::kShuttingDown; ++i) {
+        absl::SleepFor(absl::Milliseconds(100));
+      }
+    }
+  });
   if (http != nullptr) http->Start();
-  serving.value = Serving::kReady;
   const std::string listening = absl::StrCat("runed ", common::CurrentBuild().version,
                                              " listening grpc=", grpc_bound, " http=", http_bound,
                                              " tls=", rf.server.tls.enabled ? "true" : "false",
@@ -314,6 +391,8 @@ int Main(int argc, char** argv) {
   Streams().Shutdown();
   server->Shutdown(absl::ToChronoTime(absl::Now() + rf.server.shutdown_timeout));
   server->Wait();
+  orchestrator.Shutdown(options->stop_instances_on_exit);
+  log_pruner.join();
   if (http != nullptr) http->Stop();
   Log().Info("stopped");
   return 0;

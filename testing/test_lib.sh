@@ -26,14 +26,33 @@ init_process_test() {
   export HOME="$work" RUNE_CLI_CONFIG="$work/config.yaml" NO_COLOR=1
   unset RUNE_TOKEN RUNE_TOKEN_FILE RUNE_API_SERVER RUNE_CONTEXT
   pid=""
-  trap '[ -n "$pid" ] && kill -KILL $pid 2>/dev/null' EXIT
+  trap 'end_process_test' EXIT
+}
+
+# end_process_test: stops a runed still running (SIGTERM, which stops its
+# instances, then SIGKILL) and kills every instance process and supervisor
+# left in $work/data, so nothing outlives the test.
+end_process_test() {
+  if [ -n "$pid" ]; then
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  local f p
+  for f in "$work"/data/instances/*/*/pid "$work"/data/instances/*/*/supervisor.pid; do
+    [ -f "$f" ] || continue
+    p="$(cat "$f" 2>/dev/null)"
+    [ -n "$p" ] && kill -KILL -- "-$p" "$p" 2>/dev/null
+  done
+  return 0
 }
 
 # start_runed [runefile]: runed on 127.0.0.1:0 without HTTP, data in
-# $work/data; sets $pid and $addr (the gRPC address).
+# $work/data, stopping its instances when it exits; sets $pid and $addr (the
+# gRPC address).
 start_runed() {
   "$runed" --config "${1:-/dev/null}" --grpc-addr 127.0.0.1:0 --http-addr "" \
-    --data-dir "$work/data" 2>"$work/runed.log" &
+    --data-dir "$work/data" --stop-instances-on-exit 2>"$work/runed.log" &
   pid=$!
   addr="$("$wait_for" "$work/runed.log" grpc)" || { cat "$work/runed.log" >&2; exit 1; }
 }

@@ -104,9 +104,6 @@ absl::Status TrimHistory(store::WriteTxn& txn, absl::string_view ns, absl::strin
   return absl::OkStatus();
 }
 
-absl::Status NotBuilt(grpc::CallbackServerContext* ctx) {
-  return UnimplementedError(MethodOf(ctx));
-}
 
 }  // namespace
 
@@ -207,6 +204,10 @@ absl::Status ServiceServiceImpl::Delete(const api::DeleteServiceRequest& request
       return absl::OkStatus();
     }
     RUNE_RETURN_IF_ERROR(blocked);
+    if (options_.async_deletion) {
+      RUNE_ASSIGN_OR_RETURN(*response->mutable_operation(), StartDeletion(txn, ns, name, now));
+      return absl::OkStatus();
+    }
     RUNE_ASSIGN_OR_RETURN(*response->mutable_operation(), DeleteServiceNow(txn, ns, name, now));
     return absl::OkStatus();
   });
@@ -402,30 +403,21 @@ grpc::ServerUnaryReactor* ServiceServiceImpl::ListDependents(
   });
 }
 
-// Scaling, stop, restart and rollback act on instances: they arrive with the
-// orchestrator. They authorize like every other RPC first.
-#define RUNE_NOT_BUILT_(Name)                                                                \
+#define RUNE_AUTHORIZED_(Name, Body)                                                       \
   grpc::ServerUnaryReactor* ServiceServiceImpl::Name(grpc::CallbackServerContext* ctx,       \
                                                      const api::Name##Request* request,      \
-                                                     api::Name##Response* /*response*/) {    \
+                                                     api::Name##Response* response) {       \
     return RunUnary(ctx, [=]() -> absl::Status {                                             \
       RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());                      \
-      return NotBuilt(ctx);                                                                  \
+      return Body(*request, response);                                                       \
     });                                                                                      \
   }
 
-RUNE_NOT_BUILT_(ScaleService)
-RUNE_NOT_BUILT_(StopService)
-RUNE_NOT_BUILT_(RestartService)
-RUNE_NOT_BUILT_(RollbackService)
+RUNE_AUTHORIZED_(ScaleService, Scale)
+RUNE_AUTHORIZED_(StopService, Stop)
+RUNE_AUTHORIZED_(RestartService, Restart)
+RUNE_AUTHORIZED_(RollbackService, Rollback)
 
-#undef RUNE_NOT_BUILT_
-
-grpc::ServerWriteReactor<api::WatchScalingResponse>* ServiceServiceImpl::WatchScaling(
-    grpc::CallbackServerContext* ctx, const api::WatchScalingRequest* request) {
-  using Stream = WatchStream<api::WatchScalingResponse>;
-  absl::Status allowed = authz_->Authorize(*ctx, *request).status();
-  return new Stream(ToGrpcStatus(ctx, allowed.ok() ? NotBuilt(ctx) : allowed));
-}
+#undef RUNE_AUTHORIZED_
 
 }  // namespace rune::daemon

@@ -1,7 +1,7 @@
 // ServiceService (SPEC §5.14, §5.7, §5.8.7, §3.6.10): apply services with
 // generations and history, get/list/watch them, delete them through deletion
-// operations, and answer dependency questions. Scaling, stop, restart and
-// rollback need the orchestrator and answer Unimplemented until it exists.
+// operations, scale, stop, restart and roll them back (the orchestrator does
+// the work), and answer dependency questions.
 //
 //   ServiceOptions options;
 //   options.history_limit = runefile.store.history_limit;
@@ -31,6 +31,14 @@ struct ServiceOptions {
   int64_t history_limit = 10;
   // Time source for metadata, history and deletion operations.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // Orchestrator::Restart: marks the instances of a service for replacement
+  // and returns their IDs. Unset: RestartService answers Unavailable.
+  std::function<absl::StatusOr<std::vector<std::string>>(absl::string_view ns,
+                                                         absl::string_view name, bool rolling)>
+      restart;
+  // True when an orchestrator stops the instances and finishes deletion
+  // operations; false: DeleteService finishes them in its own transaction.
+  bool async_deletion = false;
 };
 
 class ServiceServiceImpl final : public api::ServiceService::CallbackService {
@@ -71,6 +79,13 @@ class ServiceServiceImpl final : public api::ServiceService::CallbackService {
   // The body of DeleteService after authorization.
   absl::Status Delete(const api::DeleteServiceRequest& request,
                       api::DeleteServiceResponse* response);
+  // Bodies of the scaling RPCs after authorization (service_operations.cc).
+  absl::Status Scale(const api::ScaleServiceRequest& request, api::ScaleServiceResponse* response);
+  absl::Status Stop(const api::StopServiceRequest& request, api::StopServiceResponse* response);
+  absl::Status Restart(const api::RestartServiceRequest& request,
+                       api::RestartServiceResponse* response);
+  absl::Status Rollback(const api::RollbackServiceRequest& request,
+                        api::RollbackServiceResponse* response);
 
   store::Store* store_;
   auth::Authorizer* authz_;

@@ -164,7 +164,8 @@ class RealRuned {
     log_path_ = tmp / "runed.log";
     const int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     pid_ = Spawn({runed, "--config", (tmp / "runefile.yaml").string(), "--grpc-addr", "127.0.0.1:0",
-                  "--http-addr", "127.0.0.1:0", "--data-dir", (tmp / "data").string(), "--debug"},
+                  "--http-addr", "127.0.0.1:0", "--data-dir", (tmp / "data").string(), "--debug",
+                  "--stop-instances-on-exit"},
                  {"PATH=/usr/bin:/bin", "HOME=" + tmp.string(), "NOTIFY_SOCKET=" + socket_name},
                  "/dev/null", log, log);
     close(log);
