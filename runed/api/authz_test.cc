@@ -34,8 +34,9 @@ const std::vector<std::string> kServices = {
 // Services registered with real handlers (the rest answer through the
 // authorizing generic service).
 const std::vector<std::string> kImplemented = {"NamespaceService", "ServiceService",
-                                                "SecretService",    "ConfigmapService",
-                                                "AuthService",      "AdminService"};
+                                                "LogService",       "SecretService",
+                                                "ConfigmapService", "AuthService",
+                                                "AdminService"};
 
 std::vector<const google::protobuf::MethodDescriptor*> AllMethods() {
   api::LinkApiDescriptors();

@@ -1,5 +1,7 @@
 #include "runed/api/test_server.h"
 
+#include <stdlib.h>
+
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "runed/api/request_id.h"
@@ -33,6 +35,11 @@ TestServer::TestServer(TestServerOptions options) {
   admin_ = std::make_unique<AdminServiceImpl>(identity_.get(), authz_.get());
   auth_ = std::make_unique<AuthServiceImpl>(identity_.get(), authz_.get());
   unimplemented_ = std::make_unique<UnimplementedService>(authz_.get());
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  std::string log_dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/runed-logs-XXXXXX");
+  EXPECT_NE(mkdtemp(log_dir.data()), nullptr);
+  logs_ = std::make_unique<logstore::LogStore>(log_dir, 10 << 20, absl::Hours(24));
+  log_service_ = std::make_unique<LogServiceImpl>(store_.get(), authz_.get(), logs_.get());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -44,6 +51,7 @@ TestServer::TestServer(TestServerOptions options) {
   builder.RegisterService(configmaps_.get());
   builder.RegisterService(admin_.get());
   builder.RegisterService(auth_.get());
+  builder.RegisterService(log_service_.get());
   builder.RegisterCallbackGenericService(unimplemented_.get());
   builder.experimental().SetInterceptorCreators(RequestIdInterceptors());
   server_ = builder.BuildAndStart();

@@ -18,6 +18,7 @@
 #include "runed/api/configmap_service.h"
 #include "runed/api/health_service.h"
 #include "runed/api/instance_service.h"
+#include "runed/api/log_service.h"
 #include "runed/api/namespace_service.h"
 #include "runed/api/secret_service.h"
 #include "runed/api/service_service.h"
@@ -53,6 +54,8 @@ class TestServer {
   absl::Time& now() { return now_; }
   const auth::Subject& root() const { return root_; }
   InstanceServiceImpl* instances() { return instances_.get(); }
+  // The log store behind LogService, in a fresh temporary directory.
+  logstore::LogStore* logs() { return logs_.get(); }
 
   // A fresh token of an existing user.
   std::string TokenFor(const std::string& user);
@@ -75,6 +78,8 @@ class TestServer {
   std::unique_ptr<ConfigmapServiceImpl> configmaps_;
   std::unique_ptr<AdminServiceImpl> admin_;
   std::unique_ptr<AuthServiceImpl> auth_;
+  std::unique_ptr<logstore::LogStore> logs_;
+  std::unique_ptr<LogServiceImpl> log_service_;
   std::unique_ptr<UnimplementedService> unimplemented_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;

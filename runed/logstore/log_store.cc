@@ -199,6 +199,16 @@ absl::Status LogFollower::AddSources() {
   return absl::OkStatus();
 }
 
+void LogFollower::Include(InstanceRef ref) {
+  for (const auto& s : sources_) {
+    if (s->ref().ns == ref.ns && s->ref().id == ref.id) return;
+  }
+  std::optional<InstanceRef> registered = store_->Lookup(ref.ns, ref.id);
+  if (registered.has_value() && !registered->name.empty()) ref = *std::move(registered);
+  std::string path = store_->PathOf(ref.ns, ref.id);
+  sources_.push_back(std::make_unique<Source>(std::move(ref), std::move(path)));
+}
+
 absl::StatusOr<std::vector<LogLine>> LogFollower::ReadAll() {
   const int64_t since =
       filter_.since.has_value() ? absl::ToUnixNanos(*filter_.since) : INT64_MIN;

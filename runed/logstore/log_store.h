@@ -95,6 +95,10 @@ class LogFollower {
   // passes, whichever comes first.
   void Wait(absl::Duration timeout);
 
+  // Adds an instance to the selection (no-op when already selected); the
+  // next Poll() reads its files from the start.
+  void Include(InstanceRef ref);
+
  private:
   friend class LogStore;
   class Source;
