@@ -175,6 +175,7 @@ int WriteManPage(const std::string& dir, const Environment& env) {
 }  // namespace
 
 int Main(int argc, char** argv) {
+  const absl::Time started_at = absl::Now();  // `rune health node` uptime
   // Signals are taken synchronously by this thread; block them before any
   // other thread exists so every thread inherits the mask.
   sigset_t signals;
@@ -312,7 +313,24 @@ int Main(int argc, char** argv) {
   AdminServiceImpl admin(&identity, &authorizer);
   AuthServiceImpl auth_service(&identity, &authorizer);
 
-  HealthService health(&authorizer);
+  HealthOptions health_options;
+  health_options.store = db.get();
+  health_options.probes = orchestrator.probes();
+  health_options.started_at = started_at;
+  health_options.runners = [&rf] {
+    // The Docker runner is not built yet: enabled in the runefile or not, it
+    // cannot run instances.
+    std::vector<api::RunnerHealth> runners(2);
+    runners[0].set_name("docker");
+    runners[0].set_enabled(rf.docker.enabled);
+    runners[0].set_message(rf.docker.enabled ? "not implemented yet" : "disabled in the runefile");
+    runners[1].set_name("process");
+    runners[1].set_enabled(rf.process_enabled);
+    runners[1].set_available(rf.process_enabled);
+    if (!rf.process_enabled) runners[1].set_message("disabled in the runefile");
+    return runners;
+  };
+  HealthService health(&authorizer, std::move(health_options));
   UnimplementedService unimplemented(&authorizer);
   grpc::ServerBuilder builder;
   int grpc_port = 0;

@@ -78,13 +78,6 @@ TEST_F(ApiTest, UnbuiltFeaturesAnswerUnimplementedNamingTheFeature) {
             "ServiceService.ScaleService is not implemented yet (feature: orchestrator and process "
             "runner)");
   EXPECT_EQ(Meta(ctx.GetServerTrailingMetadata()).size(), 16u);
-
-  auto health = api::HealthService::NewStub(channel_);
-  grpc::ClientContext ctx2;
-  api::GetHealthResponse hresp;
-  s = health->GetHealth(&ctx2, api::GetHealthRequest(), &hresp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_TRUE(absl::StrContains(s.error_message(), "HealthService.GetHealth is not implemented yet"));
 }
 
 TEST_F(ApiTest, StreamingRpcsAreRefusedToo) {

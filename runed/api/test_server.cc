@@ -15,7 +15,13 @@ TestServer::TestServer(TestServerOptions options) {
   EXPECT_TRUE(identity_->SeedBuiltinPolicies().ok());
   authz_ = std::make_unique<auth::Authorizer>(
       identity_.get(), auth::AuthConfig{true, false, 1000000}, [this] { return now_; });
-  health_ = std::make_unique<HealthService>(authz_.get());
+  HealthOptions health_options;
+  health_options.store = store_.get();
+  health_options.probes = options.probes;
+  health_options.runners = options.runners;
+  health_options.started_at = now_;
+  health_options.clock = [this] { return now_; };
+  health_ = std::make_unique<HealthService>(authz_.get(), std::move(health_options));
   namespaces_ = std::make_unique<NamespaceServiceImpl>(store_.get(), authz_.get(),
                                                         [this] { return now_; });
   EXPECT_TRUE(namespaces_->SeedReserved().ok());

@@ -38,6 +38,10 @@ struct TestServerOptions {
   std::function<std::unique_ptr<store::Store>()> make_store;
   // The KEK secrets are sealed with (32 bytes); "" = a random one.
   std::string kek;
+  // Probe results HealthService reports; null = none.
+  ProbeManager* probes = nullptr;
+  // The runners HealthService lists for the node; empty = none.
+  std::function<std::vector<api::RunnerHealth>()> runners;
 };
 
 class TestServer {

@@ -30,7 +30,6 @@ constexpr Feature kFeatures[] = {
     {"ServiceService.RollbackService", "orchestrator and process runner"},
     {"InstanceService.DeleteInstance", "orchestrator and process runner"},
     {"ExecService", "orchestrator and process runner"},
-    {"HealthService", "orchestrator and process runner"},
 };
 
 class FinishReactor final : public grpc::ServerGenericBidiReactor {

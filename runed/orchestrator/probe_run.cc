@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -324,6 +325,31 @@ absl::StatusOr<int> ReadStatus(Stream& stream, absl::Time deadline) {
 }
 
 }  // namespace
+
+api::Probe ProbeWithDefaults(const api::Probe& in) {
+  api::Probe p = in;
+  if (!p.has_initial_delay_seconds()) p.set_initial_delay_seconds(0);
+  if (!p.has_interval_seconds()) p.set_interval_seconds(10);
+  if (!p.has_timeout_seconds()) p.set_timeout_seconds(1);
+  if (!p.has_failure_threshold()) p.set_failure_threshold(3);
+  if (!p.has_success_threshold()) p.set_success_threshold(1);
+  if (p.type() == api::Probe::HTTP) {
+    if (p.path().empty()) p.set_path("/");
+    if (p.scheme() == api::Probe::SCHEME_UNSPECIFIED) p.set_scheme(api::Probe::SCHEME_HTTP);
+  }
+  return p;
+}
+
+int ResolveProbePort(const api::Probe& probe, const api::ServiceSpec& spec, std::string* error) {
+  if (probe.type() == api::Probe::EXEC) return 0;
+  int number = 0;
+  if (absl::SimpleAtoi(probe.port(), &number) && number >= 1 && number <= 65535) return number;
+  for (const api::ServicePort& p : spec.ports()) {
+    if (p.name() == probe.port()) return p.has_target_port() ? p.target_port() : p.port();
+  }
+  *error = absl::StrCat("port \"", probe.port(), "\" is not a port of the service");
+  return 0;
+}
 
 std::string TimedOutMessage(absl::Duration timeout) {
   return absl::StrCat("timed out after ", absl::FormatDuration(timeout));

@@ -41,6 +41,16 @@ ProbeOutcome RunTcpProbe(const std::string& ip, int port, absl::Duration timeout
 ProbeOutcome RunExecProbe(runner::Runner* runner, const runner::InstanceKey& key,
                           const std::vector<std::string>& argv, absl::Duration timeout);
 
+// The probe with every SPEC §4.3 default filled in: initialDelaySeconds 0,
+// intervalSeconds 10, timeoutSeconds 1, failureThreshold 3,
+// successThreshold 1; for http also path `/` and scheme http.
+api::Probe ProbeWithDefaults(const api::Probe& probe);
+
+// The port an http or tcp probe connects to: a number, or the targetPort
+// (default port) of the `ports` entry of that name. 0 for exec probes, and
+// 0 with `*error` set when the name matches no port.
+int ResolveProbePort(const api::Probe& probe, const api::ServiceSpec& spec, std::string* error);
+
 // `timed out after <d>`.
 std::string TimedOutMessage(absl::Duration timeout);
 

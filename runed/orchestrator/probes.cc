@@ -8,7 +8,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -26,34 +25,6 @@ constexpr size_t kRecentResults = 10;
 constexpr size_t kMaxWorkers = 16;
 // Without a readiness probe an instance is ready after this long Running.
 constexpr absl::Duration kReadyDelay = absl::Seconds(1);
-
-// The probe with every SPEC §4.3 default filled in.
-api::Probe WithDefaults(const api::Probe& in) {
-  api::Probe p = in;
-  if (!p.has_initial_delay_seconds()) p.set_initial_delay_seconds(0);
-  if (!p.has_interval_seconds()) p.set_interval_seconds(10);
-  if (!p.has_timeout_seconds()) p.set_timeout_seconds(1);
-  if (!p.has_failure_threshold()) p.set_failure_threshold(3);
-  if (!p.has_success_threshold()) p.set_success_threshold(1);
-  if (p.type() == api::Probe::HTTP) {
-    if (p.path().empty()) p.set_path("/");
-    if (p.scheme() == api::Probe::SCHEME_UNSPECIFIED) p.set_scheme(api::Probe::SCHEME_HTTP);
-  }
-  return p;
-}
-
-// A port number, or the targetPort (default port) of the named entry of
-// `ports`; 0 and `error` set when neither.
-int ResolvePort(const api::Probe& probe, const api::ServiceSpec& spec, std::string* error) {
-  if (probe.type() == api::Probe::EXEC) return 0;
-  int number = 0;
-  if (absl::SimpleAtoi(probe.port(), &number) && number >= 1 && number <= 65535) return number;
-  for (const api::ServicePort& p : spec.ports()) {
-    if (p.name() == probe.port()) return p.has_target_port() ? p.target_port() : p.port();
-  }
-  *error = absl::StrCat("port \"", probe.port(), "\" is not a port of the service");
-  return 0;
-}
 
 void ToDuration(absl::Duration d, google::protobuf::Duration* out) {
   d = absl::Trunc(d, absl::Microseconds(1));
@@ -203,8 +174,8 @@ class ProbeManager::Impl {
                          const api::ServiceSpec& spec) {
     Probe p;
     p.kind = kind;
-    p.probe = WithDefaults(configured);
-    p.port = ResolvePort(p.probe, spec, &p.port_error);
+    p.probe = ProbeWithDefaults(configured);
+    p.port = ResolveProbePort(p.probe, spec, &p.port_error);
     return p;
   }
 
