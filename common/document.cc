@@ -1,7 +1,11 @@
 #include "common/document.h"
 
+#include <cmath>
+#include <cstdlib>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/json_writer.h"
 
 namespace rune::common {
@@ -17,6 +21,9 @@ void WriteJson(const Value& v, JsonWriter* w) {
       return;
     case Value::Kind::kInt:
       w->Int(v.integer());
+      return;
+    case Value::Kind::kDouble:
+      w->Raw(FormatDouble(v.number()));
       return;
     case Value::Kind::kString:
       w->String(v.string());
@@ -45,6 +52,8 @@ std::string Scalar(const Value& v) {
       return v.boolean() ? "true" : "false";
     case Value::Kind::kInt:
       return absl::StrCat(v.integer());
+    case Value::Kind::kDouble:
+      return FormatDouble(v.number());
     case Value::Kind::kString: {
       if (!YamlNeedsQuotes(v.string())) return v.string();
       std::string out;
@@ -123,6 +132,16 @@ Value& Value::Set(std::string key, Value value) {
 Value& Value::Push(Value value) {
   items_.push_back(std::move(value));
   return *this;
+}
+
+std::string FormatDouble(double d) {
+  if (!std::isfinite(d)) return "null";
+  std::string s;
+  for (int precision = 15; precision <= 17; ++precision) {
+    s = absl::StrFormat("%.*g", precision, d);
+    if (std::strtod(s.c_str(), nullptr) == d) break;
+  }
+  return s;
 }
 
 std::string ToJson(const Value& value, bool indented) {

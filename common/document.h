@@ -21,7 +21,7 @@ namespace rune::common {
 
 class Value {
  public:
-  enum class Kind { kNull, kBool, kInt, kString, kArray, kObject };
+  enum class Kind { kNull, kBool, kInt, kString, kArray, kObject, kDouble };
 
   Value() = default;
   Value(const char* s) : kind_(Kind::kString), string_(s) {}  // NOLINT: implicit on purpose
@@ -32,6 +32,14 @@ class Value {
   Value(bool b) : kind_(Kind::kBool), bool_(b) {}  // NOLINT
 
   static Value Null() { return Value(); }
+  // A floating-point number, written in its shortest round-trip form
+  // (0.25, 1e-07); NaN and infinities are written as null.
+  static Value Double(double d) {
+    Value v;
+    v.kind_ = Kind::kDouble;
+    v.double_ = d;
+    return v;
+  }
   static Value Object() {
     Value v;
     v.kind_ = Kind::kObject;
@@ -51,6 +59,7 @@ class Value {
   Kind kind() const { return kind_; }
   bool boolean() const { return bool_; }
   int64_t integer() const { return int_; }
+  double number() const { return double_; }
   const std::string& string() const { return string_; }
   const std::vector<Value>& items() const { return items_; }
   const std::vector<std::pair<std::string, Value>>& members() const { return members_; }
@@ -59,6 +68,7 @@ class Value {
   Kind kind_ = Kind::kNull;
   bool bool_ = false;
   int64_t int_ = 0;
+  double double_ = 0;
   std::string string_;
   std::vector<Value> items_;
   std::vector<std::pair<std::string, Value>> members_;
@@ -67,6 +77,10 @@ class Value {
 // JSON; `indented` uses two spaces and ends with '\n', compact is one line
 // without a trailing newline.
 std::string ToJson(const Value& value, bool indented);
+
+// `d` in the shortest form that reads back as the same double; "null" for
+// NaN and infinities.
+std::string FormatDouble(double d);
 
 // YAML block style, ending with '\n'.
 std::string ToYaml(const Value& value);

@@ -1,5 +1,7 @@
 #include "common/document.h"
 
+#include <cmath>
+
 #include "common/yaml/node.h"
 #include "gtest/gtest.h"
 
@@ -21,6 +23,19 @@ Value Sample() {
 TEST(Document, Json) {
   EXPECT_EQ(ToJson(Value::Object().Set("a", 1).Set("b", Value::Array().Push("x")), false),
             R"({"a":1,"b":["x"]})");
+}
+
+TEST(Document, DoublesInShortestRoundTripForm) {
+  EXPECT_EQ(ToJson(Value::Object()
+                       .Set("a", Value::Double(0.25))
+                       .Set("b", Value::Double(2))
+                       .Set("c", Value::Double(0.1))
+                       .Set("d", Value::Double(1.0 / 3))
+                       .Set("e", Value::Double(1e-7))
+                       .Set("f", Value::Double(std::nan(""))),
+                   false),
+            R"({"a":0.25,"b":2,"c":0.1,"d":0.3333333333333333,"e":1e-07,"f":null})");
+  EXPECT_EQ(ToYaml(Value::Object().Set("cpu", Value::Double(0.412))), "cpu: 0.412\n");
 }
 
 TEST(Document, YamlQuotesOnlyWhenNeeded) {
