@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/json_writer.h"
@@ -13,6 +14,7 @@ namespace {
 constexpr absl::string_view kClassUrl = "type.rune.dev/error-class";
 constexpr absl::string_view kHintUrl = "type.rune.dev/hint";
 constexpr absl::string_view kRequestIdUrl = "type.rune.dev/request-id";
+constexpr absl::string_view kExitCodeUrl = "type.rune.dev/exit-code";
 
 struct ClassInfo {
   ErrorClass cls;
@@ -37,6 +39,7 @@ constexpr ClassInfo kClasses[] = {
     {ErrorClass::kRemoteFetch, "remote-fetch"},
     {ErrorClass::kNotImplemented, "not-implemented"},
     {ErrorClass::kInternal, "internal"},
+    {ErrorClass::kRemoteExit, "remote-exit"},
 };
 
 absl::Status Make(absl::StatusCode code, absl::string_view message, ErrorClass cls,
@@ -100,6 +103,14 @@ absl::Status InterruptedError() {
 
 absl::Status StreamInterruptedError() {
   return Make(absl::StatusCode::kCancelled, "interrupted", ErrorClass::kStreamInterrupt, "");
+}
+
+absl::Status RemoteExitError(int code) {
+  absl::Status status = Make(absl::StatusCode::kUnknown,
+                             absl::StrCat("remote command exited with status ", code),
+                             ErrorClass::kRemoteExit, "");
+  status.SetPayload(kExitCodeUrl, absl::Cord(absl::StrCat(code)));
+  return status;
 }
 
 absl::Status ContextMissingError(absl::string_view name) {
@@ -306,6 +317,15 @@ ErrorReport Classify(const absl::Status& status) {
     case ErrorClass::kInternal:
       report.exit_code = ServerExitCode(status.code());
       break;
+    case ErrorClass::kRemoteExit: {
+      int code = kExitFailure;
+      std::optional<std::string> text = Payload(status, kExitCodeUrl);
+      if (text.has_value() && absl::SimpleAtoi(*text, &code) && code > 0 && code <= 255) {
+        report.exit_code = code;
+      }
+      report.silent = true;
+      break;
+    }
   }
   if (hint.has_value()) {
     if (!hint->empty()) report.hint = *hint;

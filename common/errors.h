@@ -53,6 +53,7 @@ enum class ErrorClass {
   kRemoteFetch,        // remote runeset fetch failed
   kNotImplemented,     // a command whose feature is not built yet
   kInternal,           // an unclassified local failure
+  kRemoteExit,         // exec: the remote command's non-zero exit status
 };
 
 // Constructors for local errors. `command_path` is e.g. "rune get"; it is
@@ -74,6 +75,9 @@ absl::Status CurrentContextDeleteError(absl::string_view name);
 absl::Status OutputFileError(absl::string_view message);
 absl::Status RemoteFetchError(absl::string_view message);
 absl::Status NotImplementedError(absl::string_view command);
+// `rune exec`: exit with the remote command's status `code` (1–255) and print
+// nothing (SPEC §2.1 row n), in JSON mode too.
+absl::Status RemoteExitError(int code);
 
 // A status received from runed. `hint` empty means "use the default for the
 // code"; `request_id` empty means the call had none.

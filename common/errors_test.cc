@@ -103,5 +103,17 @@ TEST(Classify, StreamInterruptIsSilent) {
   EXPECT_FALSE(Classify(InterruptedError()).silent);
 }
 
+TEST(Classify, RemoteExitPassesTheStatusSilently) {
+  for (int code : {1, 3, 7, 137, 255}) {
+    ErrorReport r = Classify(RemoteExitError(code));
+    EXPECT_EQ(r.exit_code, code);
+    EXPECT_TRUE(r.silent);
+  }
+  ErrorReport m33 = Classify(ExecTimeoutError("command timed out after 1s"));
+  EXPECT_EQ(m33.exit_code, 124);
+  EXPECT_FALSE(m33.silent);
+  EXPECT_FALSE(m33.hint.has_value());
+}
+
 }  // namespace
 }  // namespace rune::common

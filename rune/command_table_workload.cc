@@ -230,7 +230,7 @@ Command ExecCommand() {
   c.examples = {"rune exec api -- sh -c 'echo $RUNE_INSTANCE_NAME'", "rune exec -t api sh",
                 "rune exec instance/api-1 --timeout 30s -- ./healthcheck"};
   c.validate = &ValidateExec;
-  c.run = &RunRemoteNotImplemented;
+  c.run = &RunExec;
   return c;
 }
 

@@ -35,9 +35,9 @@ const std::vector<std::string> kServices = {
 // Services registered with real handlers (the rest answer through the
 // authorizing generic service).
 const std::vector<std::string> kImplemented = {"NamespaceService", "ServiceService",
-                                                "LogService",       "SecretService",
-                                                "ConfigmapService", "AuthService",
-                                                "AdminService"};
+                                                "ExecService",      "LogService",
+                                                "SecretService",    "ConfigmapService",
+                                                "AuthService",      "AdminService"};
 
 std::vector<const google::protobuf::MethodDescriptor*> AllMethods() {
   api::LinkApiDescriptors();
@@ -233,11 +233,13 @@ TEST_F(AuthzTest, CreatesAndStreamsCheckTheObjectsNamespace) {
   api::ExecRequest exec;
   exec.mutable_init()->set_namespace_("dev");
   exec.mutable_init()->set_target("api");
+  exec.mutable_init()->add_command("true");
   EXPECT_EQ(Call("/rune.api.ExecService/Exec", prod_admin, exec.SerializeAsString()).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   exec.mutable_init()->set_namespace_("prod");
+  // Past authorization: the target does not exist (M16).
   EXPECT_EQ(Call("/rune.api.ExecService/Exec", prod_admin, exec.SerializeAsString()).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+            grpc::StatusCode::NOT_FOUND);
   // All-namespace requests need a rule for every namespace.
   EXPECT_EQ(Call("/rune.api.NamespaceService/ListNamespaces", prod_admin).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);

@@ -46,6 +46,7 @@ TestServer::TestServer(TestServerOptions options) {
   EXPECT_NE(mkdtemp(log_dir.data()), nullptr);
   logs_ = std::make_unique<logstore::LogStore>(log_dir, 10 << 20, absl::Hours(24));
   log_service_ = std::make_unique<LogServiceImpl>(store_.get(), authz_.get(), logs_.get());
+  exec_ = std::make_unique<ExecServiceImpl>(store_.get(), authz_.get(), options.runner);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -58,11 +59,13 @@ TestServer::TestServer(TestServerOptions options) {
   builder.RegisterService(admin_.get());
   builder.RegisterService(auth_.get());
   builder.RegisterService(log_service_.get());
+  builder.RegisterService(exec_.get());
   builder.RegisterCallbackGenericService(unimplemented_.get());
   builder.experimental().SetInterceptorCreators(RequestIdInterceptors());
   server_ = builder.BuildAndStart();
   EXPECT_NE(server_, nullptr);
-  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+  address_ = absl::StrCat("127.0.0.1:", port);
+  channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
   root_ = *identity_->Authenticate(identity_->Bootstrap()->token());
 }
 

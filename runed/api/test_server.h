@@ -16,6 +16,7 @@
 #include "grpcpp/grpcpp.h"
 #include "runed/api/admin_service.h"
 #include "runed/api/configmap_service.h"
+#include "runed/api/exec_service.h"
 #include "runed/api/health_service.h"
 #include "runed/api/instance_service.h"
 #include "runed/api/log_service.h"
@@ -38,6 +39,8 @@ struct TestServerOptions {
   std::function<std::unique_ptr<store::Store>()> make_store;
   // The KEK secrets are sealed with (32 bytes); "" = a random one.
   std::string kek;
+  // The runner ExecService starts commands with; null = none (Unavailable).
+  runner::Runner* runner = nullptr;
   // Probe results HealthService reports; null = none.
   ProbeManager* probes = nullptr;
   // The runners HealthService lists for the node; empty = none.
@@ -54,9 +57,12 @@ class TestServer {
   // The secret store behind SecretService (ReadData gives the plaintext).
   secrets::ObjectStore* secret_store() { return secret_store_.get(); }
   const std::shared_ptr<grpc::Channel>& channel() { return channel_; }
+  // "127.0.0.1:<port>", for clients that dial themselves (the rune CLI).
+  const std::string& address() const { return address_; }
   // The clock identity and authorizer read; tests move it forward.
   absl::Time& now() { return now_; }
   const auth::Subject& root() const { return root_; }
+  ExecServiceImpl* exec() { return exec_.get(); }
   InstanceServiceImpl* instances() { return instances_.get(); }
   // The log store behind LogService, in a fresh temporary directory.
   logstore::LogStore* logs() { return logs_.get(); }
@@ -85,8 +91,10 @@ class TestServer {
   std::unique_ptr<logstore::LogStore> logs_;
   std::unique_ptr<LogServiceImpl> log_service_;
   std::unique_ptr<UnimplementedService> unimplemented_;
+  std::unique_ptr<ExecServiceImpl> exec_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
+  std::string address_;
   auth::Subject root_;
 };
 

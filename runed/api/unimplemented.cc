@@ -29,7 +29,6 @@ constexpr Feature kFeatures[] = {
     {"ServiceService.WatchScaling", "orchestrator and process runner"},
     {"ServiceService.RollbackService", "orchestrator and process runner"},
     {"InstanceService.DeleteInstance", "orchestrator and process runner"},
-    {"ExecService", "orchestrator and process runner"},
 };
 
 class FinishReactor final : public grpc::ServerGenericBidiReactor {
