@@ -198,7 +198,7 @@ Command LogsCommand() {
   c.examples = {"rune logs api --tail 20", "rune logs api -f --grep 'error|warn'",
                 "rune logs instance/api-0 --since 10m --timestamps"};
   c.validate = &ValidateLogs;
-  c.run = &RunRemoteNotImplemented;
+  c.run = &RunLogs;
   return c;
 }
 

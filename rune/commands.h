@@ -53,6 +53,7 @@ absl::Status RunDepsCheck(Invocation& inv);        // deps_command.cc
 absl::Status RunDepsDependents(Invocation& inv);   // deps_command.cc
 absl::Status RunDepsValidate(Invocation& inv);     // deps_command.cc
 absl::Status RunExec(Invocation& inv);             // exec_command.cc
+absl::Status RunLogs(Invocation& inv);             // logs_command.cc
 
 // Commands whose feature is not built yet (not_implemented.cc). The remote
 // variant first resolves the connection and reaches runed, so connection
