@@ -1,7 +1,7 @@
 // `rune cast` (alias `apply`, SPEC §3.6.1): expand the sources, parse and
 // validate every object before anything is sent (M09), then apply them in
-// order — namespaces, configmaps, secrets, services by dependency — and
-// report one result line per object.
+// order — namespaces, configmaps, secrets, services by dependency — report
+// one result line per object, then wait until the services are ready.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/duration.h"
 #include "common/errors.h"
 #include "common/spec/cast.h"
 #include "common/status_macros.h"
@@ -19,6 +20,7 @@
 #include "rune/commands.h"
 #include "rune/connection.h"
 #include "rune/output.h"
+#include "rune/service_wait.h"
 #include "rune/sources.h"
 
 namespace rune::cli {
@@ -67,7 +69,16 @@ std::string ResultLine(const Applied& a) {
   return line;
 }
 
-common::Value ResultDocument(const std::vector<Applied>& applied) {
+// One service that became ready while cast waited.
+struct Ready {
+  std::string ns;
+  std::string name;
+  int ready = 0;
+  int desired = 0;
+};
+
+common::Value ResultDocument(const std::vector<Applied>& applied,
+                             const std::vector<Ready>& ready = {}) {
   common::Value resources = common::Value::Array();
   for (const Applied& a : applied) {
     common::Value r = common::Value::Object();
@@ -79,9 +90,17 @@ common::Value ResultDocument(const std::vector<Applied>& applied) {
     if ((a.kind == "secret" || a.kind == "configmap") && a.version > 0) r.Set("version", a.version);
     resources.Push(std::move(r));
   }
-  // Readiness results arrive with the wait (see WaitForReadiness).
-  return common::Value::Object().Set("resources", std::move(resources)).Set("ready",
-                                                                            common::Value::Array());
+  common::Value ready_list = common::Value::Array();
+  for (const Ready& r : ready) {
+    ready_list.Push(common::Value::Object()
+                        .Set("namespace", r.ns)
+                        .Set("name", r.name)
+                        .Set("ready", r.ready)
+                        .Set("desired", r.desired));
+  }
+  return common::Value::Object()
+      .Set("resources", std::move(resources))
+      .Set("ready", std::move(ready_list));
 }
 
 // Reads, decodes and validates every file, then checks the batch. Warnings
@@ -241,20 +260,34 @@ class Caster {
   std::vector<Applied> applied_;
 };
 
-// Step 5 of §3.6.1, waiting until the applied services are ready, needs the
-// orchestrator, which runed does not have yet: the command says so and
-// returns after the writes.
-void WaitForReadiness(Invocation& inv, const std::vector<Applied>& applied) {
-  std::set<std::string> namespaces;
+// Step 5 of §3.6.1: waits until every applied service (in apply order) is
+// ready, or stopped at scale 0, printing each as it gets there.
+absl::StatusOr<std::vector<Ready>> WaitForReadiness(Invocation& inv, Connection& conn,
+                                                    const std::vector<Applied>& applied) {
+  std::vector<ServiceWait> waits;
   for (const Applied& a : applied) {
-    if (a.kind == "service") namespaces.insert(a.ns);
+    if (a.kind == "service") waits.push_back({a.ns, a.name, WaitGoal::kReady});
   }
-  if (namespaces.empty() || inv.parsed.Bool("detach") || inv.json_errors()) return;
-  const std::string where =
-      namespaces.size() == 1 ? absl::StrCat(" -n ", *namespaces.begin()) : std::string(" -A");
-  inv.err() << "Note: not waiting for readiness: waiting is not implemented yet; check the "
-               "services with 'rune get services"
-            << where << "'\n";
+  std::vector<Ready> ready;
+  if (waits.empty() || inv.parsed.Bool("detach")) return ready;
+  const absl::Duration timeout = inv.parsed.Duration("timeout");
+  if (ShowProgress(inv)) {
+    inv.err() << "Waiting for " << waits.size() << " service(s) to become ready (timeout "
+              << common::FormatDuration(timeout) << ")...\n";
+    inv.err().flush();
+  }
+  const bool json = inv.parsed.String("output") == "json";
+  WaitCallbacks callbacks;
+  callbacks.on_done = [&](const ServiceWait& w) {
+    const api::ServiceStatus& st = w.service.status();
+    ready.push_back({w.ns, w.name, st.ready(), st.desired()});
+    if (json) return;
+    inv.out() << "service/" << w.ns << "/" << w.name << " ready (" << st.ready() << "/"
+              << st.desired() << " instances)\n";
+    inv.out().flush();
+  };
+  RUNE_RETURN_IF_ERROR(WaitForServices(inv, conn, timeout, &waits, callbacks));
+  return ready;
 }
 
 }  // namespace
@@ -294,8 +327,8 @@ absl::Status RunCast(Invocation& inv) {
   Caster caster(inv, *conn);
   if (p.Bool("create-namespace")) RUNE_RETURN_IF_ERROR(caster.CreateMissingNamespaces(order));
   for (const CastObject* o : order) RUNE_RETURN_IF_ERROR(caster.Apply(*o));
-  WaitForReadiness(inv, caster.applied());
-  if (json) PrintDocument(inv, ResultDocument(caster.applied()), "json");
+  RUNE_ASSIGN_OR_RETURN(std::vector<Ready> ready, WaitForReadiness(inv, *conn, caster.applied()));
+  if (json) PrintDocument(inv, ResultDocument(caster.applied(), ready), "json");
   return absl::OkStatus();
 }
 

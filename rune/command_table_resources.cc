@@ -287,7 +287,7 @@ Command DeleteCommand() {
       DeleteKind("namespace", {"ns"}, "namespace and, with --force, everything in it", "name",
                  Completion::kNamespaces, true, &RunDeleteNamespace),
       DeleteKind("instance", {"inst"}, "instance (the service replaces it)", "id-or-name",
-                 Completion::kInstances, false),
+                 Completion::kInstances, false, &RunDeleteInstance),
       list,
       status,
   };

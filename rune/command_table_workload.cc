@@ -118,7 +118,7 @@ Command ScaleCommand() {
   c.exclusive = {WaitExclusive()};
   c.examples = {"rune scale api 3", "rune scale api 10 --mode gradual --step 2 --interval 1m"};
   c.validate = &ValidateScale;
-  c.run = &RunRemoteNotImplemented;
+  c.run = &RunScale;
   return c;
 }
 
@@ -137,7 +137,7 @@ Command RestartCommand() {
   c.flags.push_back(BoolFlag("rolling", 0, "replace one instance at a time, readiness-gated"));
   c.exclusive = {WaitExclusive()};
   c.examples = {"rune restart api", "rune restart api --rolling"};
-  c.run = &RunRemoteNotImplemented;
+  c.run = &RunRestart;
   return c;
 }
 
@@ -154,7 +154,7 @@ Command StopCommand() {
   c.flags = WaitFlags("5m");
   c.exclusive = {WaitExclusive()};
   c.examples = {"rune stop api"};
-  c.run = &RunRemoteNotImplemented;
+  c.run = &RunStop;
   return c;
 }
 
@@ -276,7 +276,7 @@ Command RollbackCommand() {
   c.exclusive = {WaitExclusive(), {"to", "list"}};
   c.examples = {"rune rollback api --list", "rune rollback api --to 3"};
   c.validate = &ValidateRollback;
-  c.run = &RunRemoteNotImplemented;
+  c.run = &RunRollback;
   return c;
 }
 

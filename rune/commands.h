@@ -52,6 +52,11 @@ absl::Status RunDepsGraph(Invocation& inv);        // deps_command.cc
 absl::Status RunDepsCheck(Invocation& inv);        // deps_command.cc
 absl::Status RunDepsDependents(Invocation& inv);   // deps_command.cc
 absl::Status RunDepsValidate(Invocation& inv);     // deps_command.cc
+absl::Status RunDeleteInstance(Invocation& inv);   // instance_command.cc
+absl::Status RunScale(Invocation& inv);            // scale_command.cc
+absl::Status RunStop(Invocation& inv);             // stop_command.cc
+absl::Status RunRestart(Invocation& inv);          // restart_command.cc
+absl::Status RunRollback(Invocation& inv);         // rollback_command.cc
 absl::Status RunExec(Invocation& inv);             // exec_command.cc
 absl::Status RunLogs(Invocation& inv);             // logs_command.cc
 

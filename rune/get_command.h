@@ -11,6 +11,7 @@ absl::Status GetNamespaces(Invocation& inv);  // namespace_command.cc
 absl::Status GetServices(Invocation& inv);    // service_command.cc
 absl::Status GetSecrets(Invocation& inv);     // secret_configmap_command.cc
 absl::Status GetConfigmaps(Invocation& inv);  // secret_configmap_command.cc
+absl::Status GetInstances(Invocation& inv);   // instance_command.cc
 
 }  // namespace rune::cli
 

@@ -9,7 +9,8 @@
 namespace rune::cli {
 
 std::string Listed::Key() const {
-  return namespace_name.empty() ? name : absl::StrCat(namespace_name, "/", name);
+  const std::string& unique = id.empty() ? name : id;
+  return namespace_name.empty() ? unique : absl::StrCat(namespace_name, "/", unique);
 }
 
 ListingOptions ListingOptionsOf(const Invocation& inv, const ResourceKind& kind) {
@@ -42,8 +43,12 @@ std::vector<std::string> ListingRow(const ResourceKind& kind, const ListingOptio
 }
 
 void SortListed(std::vector<Listed>* items) {
-  std::stable_sort(items->begin(), items->end(), [](const Listed& a, const Listed& b) {
-    return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
+  const auto order = [](const Listed& l) {
+    return l.order.empty() ? std::vector<std::string>{l.name} : l.order;
+  };
+  std::stable_sort(items->begin(), items->end(), [&order](const Listed& a, const Listed& b) {
+    if (a.namespace_name != b.namespace_name) return a.namespace_name < b.namespace_name;
+    return order(a) < order(b);
   });
 }
 

@@ -38,8 +38,13 @@ struct Listed {
   std::vector<std::string> cells;  // one per ResourceKind::columns
   common::Value document;          // the §3.5 resource object
   uint64_t resource_version = 0;
+  // Identity when names repeat (instances: the instance ID); "" = the name.
+  std::string id;
+  // Row order within a namespace when it is not the name (instances:
+  // service, name, generation); empty = the name.
+  std::vector<std::string> order;
 
-  // "<ns>/<name>", or the name for global kinds: identifies the object.
+  // "<ns>/<id or name>", or the name for global kinds: identifies the object.
   std::string Key() const;
 };
 
@@ -57,7 +62,7 @@ std::vector<std::string> ListingHeader(const ResourceKind& kind, const ListingOp
 std::vector<std::string> ListingRow(const ResourceKind& kind, const ListingOptions& options,
                                     const Listed& item);
 
-// Namespace, then name (byte order).
+// Namespace, then `order` (default: name), byte order.
 void SortListed(std::vector<Listed>* items);
 
 // Prints a `get` result. Named: the one object's document wrapped in the

@@ -154,6 +154,27 @@ std::string PhaseName(api::ServiceStatus::Phase phase) {
   }
 }
 
+std::string InstanceStateName(api::Instance::State state) {
+  switch (state) {
+    case api::Instance::PENDING:
+      return "Pending";
+    case api::Instance::STARTING:
+      return "Starting";
+    case api::Instance::RUNNING:
+      return "Running";
+    case api::Instance::UNHEALTHY:
+      return "Unhealthy";
+    case api::Instance::STOPPING:
+      return "Stopping";
+    case api::Instance::STOPPED:
+      return "Stopped";
+    case api::Instance::FAILED:
+      return "Failed";
+    default:
+      return "";
+  }
+}
+
 Value ServiceSpecDocument(const api::ServiceSpec& s) {
   Value doc = Value::Object();
   doc.Set("name", s.name());
@@ -417,6 +438,45 @@ Value NamespaceDocument(const api::Namespace& ns) {
     SetTime(meta, "createdAt", m.has_created_at(), m.created_at());
     SetTime(meta, "updatedAt", m.has_updated_at(), m.updated_at());
     doc.Set("metadata", std::move(meta));
+  }
+  return doc;
+}
+
+Value InstanceDocument(const api::Instance& i) {
+  Value doc = Value::Object();
+  doc.Set("id", i.id());
+  doc.Set("name", i.name());
+  SetString(doc, "namespace", i.namespace_());
+  SetString(doc, "service", i.service());
+  if (i.generation() != 0) doc.Set("generation", i.generation());
+  if (i.runner() == api::Instance::PROCESS) doc.Set("runner", "process");
+  if (i.runner() == api::Instance::DOCKER) doc.Set("runner", "docker");
+  SetString(doc, "node", i.node());
+  SetString(doc, "status", InstanceStateName(i.status()));
+  doc.Set("ready", i.ready());
+  doc.Set("restarts", static_cast<int64_t>(i.restarts()));
+  if (i.has_exit_code()) doc.Set("exitCode", static_cast<int64_t>(i.exit_code()));
+  SetString(doc, "lastFailureMessage", i.last_failure_message());
+  SetString(doc, "message", i.message());
+  SetString(doc, "ip", i.ip());
+  if (i.runtime_id_case() == api::Instance::kContainerId) SetString(doc, "containerId", i.container_id());
+  if (i.runtime_id_case() == api::Instance::kPid) doc.Set("pid", i.pid());
+  SetTime(doc, "startedAt", i.has_started_at(), i.started_at());
+  SetTime(doc, "finishedAt", i.has_finished_at(), i.finished_at());
+  SetTime(doc, "createdAt", i.has_created_at(), i.created_at());
+  SetTime(doc, "updatedAt", i.has_updated_at(), i.updated_at());
+  if (i.conditions_size() > 0) {
+    static const char* const kTypes[] = {"", "Ready", "Healthy", "ImagePulled"};
+    Value conditions = Value::Array();
+    for (const api::InstanceCondition& c : i.conditions()) {
+      Value cond = Value::Object();
+      if (c.type() > 0 && c.type() <= 3) cond.Set("type", kTypes[c.type()]);
+      cond.Set("status", c.status());
+      SetString(cond, "message", c.message());
+      SetTime(cond, "lastTransitionTime", c.has_last_transition_time(), c.last_transition_time());
+      conditions.Push(std::move(cond));
+    }
+    doc.Set("conditions", std::move(conditions));
   }
   return doc;
 }

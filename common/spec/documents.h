@@ -26,11 +26,19 @@ Value SecretDocument(const api::SecretInfo& secret);
 Value ConfigmapDocument(const api::Configmap& configmap);
 // {name, description, labels, metadata{createdAt, updatedAt}}.
 Value NamespaceDocument(const api::Namespace& ns);
+// {id, name, namespace, service, generation, runner, node, status, ready,
+// restarts, exitCode, lastFailureMessage, message, ip, containerId|pid,
+// startedAt, finishedAt, createdAt, updatedAt, conditions[{type, status,
+// message, lastTransitionTime}]} (not castable).
+Value InstanceDocument(const api::Instance& instance);
 
 // Upper-case enum spellings of the API → the YAML forms: "Always",
 // "OnFailure", "Never"; phases "Running", …
 std::string RestartPolicyName(api::ServiceSpec::RestartPolicy policy);
 std::string PhaseName(api::ServiceStatus::Phase phase);
+// Instance states of §5.8.2: "Pending", "Starting", "Running", "Unhealthy",
+// "Stopping", "Stopped", "Failed" ("" when unset).
+std::string InstanceStateName(api::Instance::State state);
 // Dependency spellings of §4.4: "service", "secret", "configmap" (unset reads
 // as "service"); readyWhen "running", "healthy", "started" ("" when unset).
 std::string DependencyKindName(api::Dependency::Kind kind);

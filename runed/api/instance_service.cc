@@ -201,6 +201,11 @@ grpc::ServerUnaryReactor* InstanceServiceImpl::DeleteInstance(
     api::DeleteInstanceResponse* response) {
   return RunUnary(ctx, [=]() -> absl::Status {
     RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
+    // A missing instance is M14 whoever carries out deletions.
+    const std::string ns = EffectiveNamespace(request->namespace_());
+    RUNE_ASSIGN_OR_RETURN(std::optional<api::Instance> instance,
+                          FindInstance(Reader::Of(store_), ns, request->id()));
+    if (!instance.has_value()) return InstanceNotFound(ns, request->id());
     DeleteFn fn;
     {
       absl::MutexLock lock(&mu_);

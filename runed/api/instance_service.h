@@ -22,9 +22,9 @@ namespace rune::daemon {
 
 class InstanceServiceImpl final : public api::InstanceService::CallbackService {
  public:
-  // What DeleteInstance does after authorization: stop and remove the
-  // instance (M14 `instance "<x>" not found in namespace "<ns>"` when it does
-  // not exist), or only check it with dry_run. Runs on a gRPC thread.
+  // What DeleteInstance does after authorization and after checking that
+  // the instance exists (M14 otherwise): stop and remove it, or only check
+  // it with dry_run. Runs on a gRPC thread.
   using DeleteFn = std::function<absl::StatusOr<api::DeleteInstanceResponse>(
       const api::DeleteInstanceRequest&)>;
 

@@ -202,10 +202,18 @@ TEST_F(InstanceServiceTest, CallsAreAuthorized) {
 }
 
 TEST_F(InstanceServiceTest, DeleteAnswersUnimplementedUntilAHookIsSet) {
+  PutService("default", "api");
+  PutInstance("default", "api", 0, 1, "0000000a");
+  api::DeleteInstanceRequest missing;
+  missing.set_id("nosuch");
+  api::DeleteInstanceResponse response;
+  grpc::Status s = stub_->DeleteInstance(Ctx().get(), missing, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(s.error_message(), "instance \"nosuch\" not found in namespace \"default\"");
+
   api::DeleteInstanceRequest request;
   request.set_id("api-0");
-  api::DeleteInstanceResponse response;
-  grpc::Status s = stub_->DeleteInstance(Ctx().get(), request, &response);
+  s = stub_->DeleteInstance(Ctx().get(), request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(s.error_message(),
             "InstanceService.DeleteInstance is not implemented yet (feature: orchestrator and "

@@ -241,7 +241,6 @@ std::string Redact(std::string text, const fs::path& tmp, const std::vector<std:
   // something else (all digits, a float), which depends on its random value.
   RE2::GlobalReplace(&text, R"("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")", "<UUID>");
   RE2::GlobalReplace(&text, R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})", "<UUID>");
-  RE2::GlobalReplace(&text, R"(-instance-[0-9a-f]{8}\b)", "-instance-<ID>");
   RE2::GlobalReplace(&text, R"(\b[0-9a-f]{16}\b)", "<RID>");
   RE2::GlobalReplace(&text, R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z)", "<TIME>");
   // AGE cells: the column under an "AGE" header, up to the next space.
@@ -268,6 +267,8 @@ std::string Redact(std::string text, const fs::path& tmp, const std::vector<std:
   // Deletion operation IDs end with the Unix time they started at (after the
   // AGE cells, whose column this shortening would move).
   RE2::GlobalReplace(&text, R"(\b(delete-[a-z0-9-]+-)\d{10}\b)", "\\1<UNIX>");
+  // Instance IDs likewise (the ID column of `get instances` precedes AGE).
+  RE2::GlobalReplace(&text, R"(-instance-[0-9a-f]{8}\b)", "-instance-<ID>");
   // Elapsed time of the verbose "rpc <method> code=… request_id=… <n>ms" lines.
   RE2::GlobalReplace(&text, R"((?m)^(rpc \S+ code=\S+ request_id=\S+) \d+ms$)", "\\1 <ELAPSED>");
   return text;
