@@ -264,7 +264,11 @@ int SuperviseMain(int argc, char** argv) {
 
   std::string bytes;
   SuperviseRequest request;
-  if (!ReadToEnd(STDIN_FILENO, &bytes) || !request.ParseFromString(bytes)) {
+  // Only runed starts supervisors; anything else gets an answer and no files.
+  if (!ReadToEnd(STDIN_FILENO, &bytes) || !request.ParseFromString(bytes) ||
+      request.instance_dir().empty() || request.log_path().empty() ||
+      request.launch().argv_size() == 0 ||
+      absl::StrCat(request.ns(), "/", request.id()) != argv[2]) {
     SuperviseReply reply;
     reply.set_error("failed to start process: unreadable supervisor request");
     Reply(reply);
