@@ -4,7 +4,8 @@
 # ready, logs show both, scale to 5, `kill -9 runed` leaves the instances
 # running and a restarted runed re-adopts them with no gap in their logs,
 # exec passes exit codes through (3, 137) and times out with 124, a crashing
-# service is restarted with backoff, a dependent starts only once its
+# service is restarted with backoff, a failing liveness probe restarts its
+# instance, a dependent starts only once its
 # dependency is healthy, and stop / restart / rollback / delete wait for
 # their instances.
 set -uo pipefail
@@ -41,6 +42,7 @@ ids_before="$("$rune" get instances -o json | grep -o '"id": *"[^"]*"' | sort)"
 kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=""
 sleep 3
 start_runed
+"$rune" login local --server "$addr" --token-file "$work/t" >/dev/null
 ids_after="$("$rune" get instances -o json | grep -o '"id": *"[^"]*"' | sort)"
 [ "$ids_before" = "$ids_after" ] && ok "same instance IDs after kill -9 and restart" \
   || fail "instance IDs changed: before [$ids_before] after [$ids_after]"
@@ -70,6 +72,20 @@ sleep 3
 expect "a crashing instance waits in backoff" 0 'Failed' -- "$rune" get instances --service crash
 expect "the service says why and when it restarts" 0 'restarting in 10s \(restart 1\)' -- \
   "$rune" get services crash -o yaml
+
+cat >"$work/live.yaml" <<'YAML'
+service:
+  name: live
+  process: {command: /bin/sleep, args: ["3600"]}
+  scale: 1
+  health:
+    liveness: {type: exec, command: ["/bin/false"], intervalSeconds: 1, failureThreshold: 2}
+YAML
+"$rune" cast "$work/live.yaml" --detach >/dev/null
+sleep 5
+expect "a failing liveness probe restarts the instance" 0 'liveness probe failed 2 times' -- \
+  "$rune" get services live -o yaml
+"$rune" delete live --timeout 60s >/dev/null
 
 cat >"$work/deps.yaml" <<'YAML'
 services:

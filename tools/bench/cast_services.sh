@@ -42,6 +42,7 @@ create=(); unchanged=(); dry=()
 for r in $(seq "$runs"); do
   rm -rf "$work/data" "$work/runed.log"
   "$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/data" \
+    --stop-instances-on-exit \
     2>"$work/runed.log" &
   pid=$!
   addr="$(testing/runed_address.sh "$work/runed.log" grpc)"
