@@ -85,6 +85,16 @@ absl::Status ValidateRollback(const ParsedCommand& p) {
   return absl::OkStatus();
 }
 
+// With two arguments the first says what the second names.
+absl::Status ValidateHealth(const ParsedCommand& p) {
+  if (p.args.size() < 2) return absl::OkStatus();
+  for (const char* kind : {"service", "svc", "instance", "inst", "node"}) {
+    if (p.args[0] == kind) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid kind \"", p.args[0], "\": must be one of service, svc, instance, inst, node"));
+}
+
 Positional TargetArg() {
   Positional p;
   p.name = "target";
@@ -164,7 +174,7 @@ Command StatusCommand() {
   c.short_help = "Summarise the services of a namespace, worst first";
   c.flags = {AllNamespacesFlag(), OutputFlag({"table", "json", "yaml"}, "table")};
   c.examples = {"rune status", "rune status -A"};
-  c.run = &RunRemoteNotImplemented;
+  c.run = &RunStatus;
   return c;
 }
 
@@ -254,7 +264,8 @@ Command HealthCommand() {
   c.flags = {BoolFlag("checks", 0, "show every probe and its recent results"),
              OutputFlag({"table", "json", "yaml"}, "table")};
   c.examples = {"rune health api --checks", "rune health node"};
-  c.run = &RunRemoteNotImplemented;
+  c.validate = &ValidateHealth;
+  c.run = &RunHealth;
   return c;
 }
 

@@ -52,6 +52,8 @@ absl::Status RunDepsGraph(Invocation& inv);        // deps_command.cc
 absl::Status RunDepsCheck(Invocation& inv);        // deps_command.cc
 absl::Status RunDepsDependents(Invocation& inv);   // deps_command.cc
 absl::Status RunDepsValidate(Invocation& inv);     // deps_command.cc
+absl::Status RunHealth(Invocation& inv);           // health_command.cc
+absl::Status RunStatus(Invocation& inv);           // status_command.cc
 absl::Status RunDeleteInstance(Invocation& inv);   // instance_command.cc
 absl::Status RunScale(Invocation& inv);            // scale_command.cc
 absl::Status RunStop(Invocation& inv);             // stop_command.cc
