@@ -1,7 +1,6 @@
 // `rune get instances [name] [-w]` and `rune delete instance <id-or-name>`
 // (SPEC §3.6.2, §3.6.3) over InstanceService.
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/duration.h"
 #include "common/proto_time.h"
@@ -31,7 +30,7 @@ Listed ListInstance(const api::Instance& instance, absl::Time now) {
   item.id = instance.id();
   // Namespace, service, name, generation (SPEC §3.6.2).
   item.order = {instance.service(), instance.name(),
-                absl::StrFormat("%020d", instance.generation()), instance.id()};
+                absl::StrCat(absl::Dec(instance.generation(), absl::kZeroPad20)), instance.id()};
   item.resource_version = instance.resource_version();
   item.cells = {
       instance.id(),
