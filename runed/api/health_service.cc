@@ -3,6 +3,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
@@ -205,7 +206,15 @@ api::InstanceHealth HealthService::InstanceOf(const Reader& reader, const api::I
   h.set_ready(IsReady(instance));
   h.set_restarts(instance.restarts());
   *h.mutable_created_at() = instance.created_at();
-  h.set_message(instance.message().empty() ? instance.last_failure_message() : instance.message());
+  // While waiting to restart, the failure that caused it says more than the
+  // wait itself: `<last failure>; restarting in 20s (restart 2)`.
+  std::string message = instance.message();
+  if (message.empty()) {
+    message = instance.last_failure_message();
+  } else if (absl::StartsWith(message, "restarting in ") && !instance.last_failure_message().empty()) {
+    message = absl::StrCat(instance.last_failure_message(), "; ", message);
+  }
+  h.set_message(message);
   if (!include_checks) return h;
   std::vector<api::ProbeCheck> checks;
   if (options_.probes != nullptr) {

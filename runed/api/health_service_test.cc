@@ -161,7 +161,7 @@ TEST_F(HealthServiceTest, ServiceCountsReadyInstancesAndRestarts) {
   EXPECT_EQ(h.instances(1).restarts(), 2);
   EXPECT_EQ(h.instances(2).name(), "api-2");
   EXPECT_EQ(h.instances(2).state(), api::Instance::FAILED);
-  EXPECT_EQ(h.instances(2).message(), "restarting in 10s (restart 1)");
+  EXPECT_EQ(h.instances(2).message(), "exit code 1; restarting in 10s (restart 1)");
   EXPECT_EQ(h.instances(2).checks_size(), 0);  // not asked for
 }
 
