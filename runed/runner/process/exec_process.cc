@@ -123,7 +123,13 @@ class ProcessExec : public ExecProcess {
 
 absl::StatusOr<std::vector<std::string>> InstanceEnvironment(pid_t pid,
                                                              const std::vector<std::string>& extra) {
+  // Empty while the instance is inside execve (its new image has no
+  // environment yet); it always has at least PATH otherwise.
   absl::StatusOr<std::string> raw = ReadWholeFile(absl::StrCat("/proc/", pid, "/environ"));
+  for (int i = 0; i < 100 && raw.ok() && raw->empty(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    raw = ReadWholeFile(absl::StrCat("/proc/", pid, "/environ"));
+  }
   if (!raw.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("failed to start process: read the instance environment: ", raw.status().message()));

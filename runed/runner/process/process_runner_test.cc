@@ -413,7 +413,11 @@ class IdentityTest : public ProcessRunnerTest {};
 TEST_F(ProcessRunnerTest, ReadOnlyRootWithWritableTmp) {
   if (!Root()) GTEST_SKIP() << "needs root";
   const std::string id = "a-instance-00000040";
-  const std::string host_file = data_dir_ + "/written-by-instance";
+  // A host path outside /tmp (the instance's /tmp is its own).
+  const std::string host_file =
+      absl::StartsWith(data_dir_, "/tmp/")
+          ? "/var/tmp/rune-process-runner-test-" + std::to_string(::getpid())
+          : data_dir_ + "/written-by-instance";
   const std::string tmp_file = "/tmp/rune-process-runner-test-" + std::to_string(::getpid());
   StartSpec spec = Spec(id, absl::StrCat("echo x > ", host_file, " || echo write-failed; echo y > ",
                                          tmp_file, " && cat ", tmp_file));
