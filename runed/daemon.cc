@@ -323,7 +323,8 @@ int Main(int argc, char** argv) {
     std::vector<api::RunnerHealth> runners(2);
     runners[0].set_name("docker");
     runners[0].set_enabled(rf.docker.enabled);
-    runners[0].set_message(rf.docker.enabled ? "not implemented yet" : "disabled in the runefile");
+    runners[0].set_message(rf.docker.enabled ? "the docker runner is not built yet"
+                                             : "disabled in the runefile");
     runners[1].set_name("process");
     runners[1].set_enabled(rf.process_enabled);
     runners[1].set_available(rf.process_enabled);

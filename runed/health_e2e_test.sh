@@ -61,7 +61,7 @@ check "node row" '^local +Degraded +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9](Mi|Gi) +[0-9
 out="$("$rune" health -o json 2>&1)"
 for key in '"kind": "NODE"' '"name": "local"' '"status": "DEGRADED"' '"cpuCount": [0-9]+' \
   '"memoryBytes": "[0-9]+"' '"memoryTotalBytes": "[0-9]+"' '"uptime": "[0-9.]+s"' \
-  '"startedAt": "[0-9T:.-]+Z"' '"name": "docker"' '"message": "not implemented yet"' \
+  '"startedAt": "[0-9T:.-]+Z"' '"name": "docker"' '"message": "the docker runner is not built yet"' \
   '"name": "process"' '"available": true'; do
   check "node JSON has $key" "^ +$key,?\$"
 done
