@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "proto/instance.grpc.pb.h"
 #include "rune/interrupt.h"
+#include "rune/watch.h"
 
 namespace rune::cli {
 namespace {
@@ -130,24 +131,6 @@ bool Ended(api::ScalingOperation::State state) {
          state == api::ScalingOperation::ROLLED_BACK || state == api::ScalingOperation::CANCELLED;
 }
 
-// Stream ends after which WatchScaling is opened again: transport trouble,
-// runed restarting, or a stream that ended before the operation did.
-bool Reopens(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-    case grpc::StatusCode::CANCELLED:
-    case grpc::StatusCode::UNKNOWN:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-    case grpc::StatusCode::ABORTED:
-    case grpc::StatusCode::INTERNAL:
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DATA_LOSS:
-      return true;
-    default:
-      return false;
-  }
-}
 
 }  // namespace
 
@@ -242,7 +225,7 @@ absl::StatusOr<api::WatchScalingResponse> WaitForScaling(
     if (interrupt.interrupted()) return common::InterruptedError();
     if (Ended(last.operation().state())) break;
     if (absl::Now() >= deadline) return timed_out();
-    if (!Reopens(status.error_code())) {
+    if (!StreamReopens(status.error_code())) {
       RUNE_RETURN_IF_ERROR(conn.Finish("ServiceService.WatchScaling", ctx, status, start));
     }
     if (received) backoff = kFirstBackoff;

@@ -10,24 +10,6 @@
 namespace rune::cli {
 namespace {
 
-// Codes after which the stream is reopened: transport trouble, the server
-// going away (M46), a subscriber that fell behind, a stream that simply ended.
-bool Reconnects(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-    case grpc::StatusCode::CANCELLED:
-    case grpc::StatusCode::UNKNOWN:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-    case grpc::StatusCode::ABORTED:
-    case grpc::StatusCode::INTERNAL:
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DATA_LOSS:
-      return true;
-    default:
-      return false;
-  }
-}
 
 constexpr absl::Duration kFirstBackoff = absl::Seconds(1);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(30);
@@ -173,11 +155,28 @@ absl::Status RunWatch(Invocation& inv, Connection& conn, const ResourceKind& kin
     // Before the first snapshot the watch has shown nothing yet: report the
     // failure (connection refused, access denied, …) instead of retrying.
     if (!printed_snapshot && !result.ok()) return result;
-    if (!Reconnects(status.error_code())) return result;
+    if (!StreamReopens(status.error_code())) return result;
     if (synced) backoff = kFirstBackoff;
     inv.Warn("watch stream interrupted; reconnecting");
     if (interrupt.SleepFor(backoff)) return common::StreamInterruptedError();
     backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+bool StreamReopens(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+    case grpc::StatusCode::CANCELLED:
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DATA_LOSS:
+      return true;
+    default:
+      return false;
   }
 }
 

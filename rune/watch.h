@@ -63,6 +63,11 @@ class WatchPrinter {
 // "ADDED", "MODIFIED", "DELETED".
 std::string WatchEventName(api::WatchEventType type);
 
+// Whether a stream that ended with `code` is opened again: transport trouble,
+// the server going away (M46), a subscriber that fell behind, a stream that
+// simply ended (OK). Shared by `get -w` and the waits of rune/service_wait.h.
+bool StreamReopens(grpc::StatusCode code);
+
 // Tracks what has been printed, so a reconnect prints only real changes.
 class WatchState {
  public:

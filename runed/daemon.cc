@@ -251,11 +251,17 @@ int Main(int argc, char** argv) {
   logstore::LogStore log_store(options->data_dir, rf.logs.max_bytes_per_instance,
                                rf.logs.retain_deleted);
   // Supervisors run as `<this binary> __supervise …`.
+  // Without /proc (a bare chroot) the path runed was started with serves.
   char self[4096];
   const ssize_t self_len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (self_len <= 0) return Fatal("cannot resolve /proc/self/exe for the process runner");
+  std::string self_path =
+      self_len > 0 ? std::string(self, static_cast<size_t>(self_len)) : std::string(argv[0]);
+  if (self_len <= 0) {
+    Log().Warn("cannot resolve /proc/self/exe; supervisors run as the started path",
+               {{"path", self_path}});
+  }
   auto process_runner = std::make_unique<runner::process::ProcessRunner>(
-      std::string(self, static_cast<size_t>(self_len)), options->data_dir,
+      std::move(self_path), options->data_dir,
       rf.logs.max_bytes_per_instance, geteuid() == 0);
   auth::Identity identity(db.get());
   auth::Authorizer authorizer(

@@ -2,8 +2,9 @@
 # `rune get -w` against a real runed: the snapshot as ADDED rows, live
 # ADDED/MODIFIED/DELETED rows laid out with the snapshot's column widths,
 # NDJSON with -o json, namespaces, a reconnect after runed restarts (warning
-# on stderr, only real changes printed afterwards), and SIGINT ending the
-# watch with exit 130 and nothing printed.
+# on stderr, only real changes printed afterwards; the services there have
+# scale 0, so no instance changes their status meanwhile), and SIGINT ending
+# the watch with exit 130 and nothing printed.
 set -uo pipefail
 source "$4"
 init_process_test watch "$1" "$2" "$3"
@@ -31,16 +32,16 @@ service() {  # service <name> <scale> [label]
 start_runed
 "$rune" admin bootstrap --out-file "$work/t" --api-server "$addr" >/dev/null
 "$rune" login local --server "$addr" --token-file "$work/t" >/dev/null
-service api 1
+service api 0
 
 # --- table mode -----------------------------------------------------------
 "$rune" get services -w >"$work/table.out" 2>"$work/table.err" &
 watcher=$!
 check_line "snapshot header" "$work/table.out" '^EVENT +NAME +TYPE +STATUS +INSTANCES +EXTERNAL +GENERATION +AGE$'
 check_line "snapshot row" "$work/table.out" '^ADDED +api +process '
-service a-much-longer-name 1
+service a-much-longer-name 0
 check_line "live ADDED row" "$work/table.out" '^ADDED +a-much-longer-name +process '
-service api 1 b
+service api 0 b
 check_line "MODIFIED row" "$work/table.out" '^MODIFIED +api +process +[A-Za-z]+ +[0-9]+/[0-9]+ +- +2 '
 # The MODIFIED row keeps the snapshot's widths: TYPE starts where the header's does.
 header="$(grep '^EVENT' "$work/table.out")"
@@ -93,7 +94,7 @@ check_line "-A adds NAMESPACE" "$work/all.out" '^ADDED +default +api +'
 printf 'service:\n  name: web\n  namespace: prod\n  process: {command: /bin/sleep}\n  scale: 0\n  labels: {rev: b}\n' >"$work/web.yaml"
 "$rune" cast "$work/web.yaml" >/dev/null 2>&1
 check_line "-A sees other namespaces" "$work/all.out" '^ADDED +prod +web +'
-service other 1 c
+service other 0 c
 sleep 1
 grep -q ' other ' "$work/all.out" && fail "the selector let 'other' through" || ok "selector filters events"
 interrupt "$watcher" "-A watch"

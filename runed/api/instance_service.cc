@@ -74,18 +74,6 @@ bool InstanceOrder(const api::Instance& a, const api::Instance& b) {
          std::make_tuple(b.namespace_(), b.service(), b.name(), b.generation(), b.id());
 }
 
-api::WatchEventType EventType(store::Event::Type type) {
-  switch (type) {
-    case store::Event::Type::kAdded:
-      return api::ADDED;
-    case store::Event::Type::kModified:
-      return api::MODIFIED;
-    case store::Event::Type::kDeleted:
-      return api::DELETED;
-  }
-  return api::MODIFIED;
-}
-
 }  // namespace
 
 void InstanceServiceImpl::SetDeleteInstance(DeleteFn fn) {
@@ -161,39 +149,12 @@ grpc::ServerWriteReactor<api::WatchInstancesResponse>* InstanceServiceImpl::Watc
     return filter.Matches(instance,
                           [&] { return ServiceLabels(Reader::Of(store), instance); });
   };
-  // Subscribe before listing so nothing falls between snapshot and changes.
-  std::unique_ptr<store::Watch> watch = store_->Subscribe(store::kInstance, ns);
-  uint64_t revision = 0;
-  absl::StatusOr<std::vector<store::Record>> records =
-      store_->List(store::kInstance, ns, "", &revision);
-  if (!records.ok()) return new Stream(ToGrpcStatus(ctx, records.status()));
-  std::vector<api::Instance> instances;
-  for (const store::Record& r : *records) {
-    absl::StatusOr<api::Instance> instance = ParseInstance(r);
-    if (!instance.ok()) return new Stream(ToGrpcStatus(ctx, instance.status()));
-    if (matches(*instance)) instances.push_back(*std::move(instance));
-  }
-  std::sort(instances.begin(), instances.end(), &InstanceOrder);
-  std::vector<api::WatchInstancesResponse> snapshot;
-  for (api::Instance& instance : instances) {
-    api::WatchInstancesResponse event;
-    event.set_type(api::ADDED);
-    *event.mutable_instance() = std::move(instance);
-    snapshot.push_back(std::move(event));
-  }
-  api::WatchInstancesResponse synced;
-  synced.set_type(api::SYNCED);
-  snapshot.push_back(std::move(synced));
-  return new Stream(
-      std::move(watch), std::move(snapshot), revision,
-      [matches](const store::Event& e) -> std::optional<api::WatchInstancesResponse> {
-        absl::StatusOr<api::Instance> instance = ParseInstance(e.record);
-        if (!instance.ok() || !matches(*instance)) return std::nullopt;
-        api::WatchInstancesResponse event;
-        event.set_type(EventType(e.type));
-        *event.mutable_instance() = *std::move(instance);
-        return event;
-      });
+  WatchSource<api::WatchInstancesResponse, api::Instance> source;
+  source.parse = &ParseInstance;
+  source.matches = matches;
+  source.field = [](api::WatchInstancesResponse& r) { return r.mutable_instance(); };
+  source.order = &InstanceOrder;
+  return OpenWatch(ctx, store_, store::kInstance, ns, std::move(source));
 }
 
 grpc::ServerUnaryReactor* InstanceServiceImpl::DeleteInstance(

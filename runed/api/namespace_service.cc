@@ -260,37 +260,11 @@ grpc::ServerWriteReactor<api::WatchNamespacesResponse>* NamespaceServiceImpl::Wa
   auto matches = [selector, only](const api::Namespace& ns) {
     return (only.empty() || ns.name() == only) && common::Matches(selector, LabelsOf(ns));
   };
-  // Subscribe before listing so nothing falls between snapshot and changes.
-  std::unique_ptr<store::Watch> watch = store_->Subscribe(kNamespace, kSystemNamespace);
-  uint64_t revision = 0;
-  absl::StatusOr<std::vector<store::Record>> records =
-      store_->List(kNamespace, kSystemNamespace, "", &revision);
-  if (!records.ok()) return new Stream(ToGrpcStatus(ctx, records.status()));
-  std::vector<api::WatchNamespacesResponse> snapshot;
-  for (const store::Record& r : *records) {
-    absl::StatusOr<api::Namespace> ns = Parse(r);
-    if (!ns.ok()) return new Stream(ToGrpcStatus(ctx, ns.status()));
-    if (!matches(*ns)) continue;
-    api::WatchNamespacesResponse event;
-    event.set_type(api::ADDED);
-    *event.mutable_namespace_() = std::move(*ns);
-    snapshot.push_back(std::move(event));
-  }
-  api::WatchNamespacesResponse synced;
-  synced.set_type(api::SYNCED);
-  snapshot.push_back(std::move(synced));
-  return new Stream(
-      std::move(watch), std::move(snapshot), revision,
-      [matches](const store::Event& e) -> std::optional<api::WatchNamespacesResponse> {
-        absl::StatusOr<api::Namespace> ns = Parse(e.record);
-        if (!ns.ok() || !matches(*ns)) return std::nullopt;
-        api::WatchNamespacesResponse event;
-        event.set_type(e.type == store::Event::Type::kAdded      ? api::ADDED
-                       : e.type == store::Event::Type::kModified ? api::MODIFIED
-                                                                 : api::DELETED);
-        *event.mutable_namespace_() = std::move(*ns);
-        return event;
-      });
+  WatchSource<api::WatchNamespacesResponse, api::Namespace> source;
+  source.parse = &Parse;
+  source.matches = matches;
+  source.field = [](api::WatchNamespacesResponse& r) { return r.mutable_namespace_(); };
+  return OpenWatch(ctx, store_, kNamespace, kSystemNamespace, std::move(source));
 }
 
 }  // namespace rune::daemon

@@ -264,37 +264,11 @@ grpc::ServerWriteReactor<api::WatchServicesResponse>* ServiceServiceImpl::WatchS
            common::Matches(selector, LabelsOf(service));
   };
   const std::string ns = ListNamespace(request->namespace_());
-  // Subscribe before listing so nothing falls between snapshot and changes.
-  std::unique_ptr<store::Watch> watch = store_->Subscribe(store::kService, ns);
-  uint64_t revision = 0;
-  absl::StatusOr<std::vector<store::Record>> records =
-      store_->List(store::kService, ns, "", &revision);
-  if (!records.ok()) return new Stream(ToGrpcStatus(ctx, records.status()));
-  std::vector<api::WatchServicesResponse> snapshot;
-  for (const store::Record& r : *records) {
-    absl::StatusOr<api::Service> service = ParseService(r);
-    if (!service.ok()) return new Stream(ToGrpcStatus(ctx, service.status()));
-    if (!matches(*service)) continue;
-    api::WatchServicesResponse event;
-    event.set_type(api::ADDED);
-    *event.mutable_service() = std::move(*service);
-    snapshot.push_back(std::move(event));
-  }
-  api::WatchServicesResponse synced;
-  synced.set_type(api::SYNCED);
-  snapshot.push_back(std::move(synced));
-  return new Stream(
-      std::move(watch), std::move(snapshot), revision,
-      [matches](const store::Event& e) -> std::optional<api::WatchServicesResponse> {
-        absl::StatusOr<api::Service> service = ParseService(e.record);
-        if (!service.ok() || !matches(*service)) return std::nullopt;
-        api::WatchServicesResponse event;
-        event.set_type(e.type == store::Event::Type::kAdded      ? api::ADDED
-                       : e.type == store::Event::Type::kModified ? api::MODIFIED
-                                                                 : api::DELETED);
-        *event.mutable_service() = std::move(*service);
-        return event;
-      });
+  WatchSource<api::WatchServicesResponse, api::Service> source;
+  source.parse = &ParseService;
+  source.matches = matches;
+  source.field = [](api::WatchServicesResponse& r) { return r.mutable_service(); };
+  return OpenWatch(ctx, store_, store::kService, ns, std::move(source));
 }
 
 grpc::ServerUnaryReactor* ServiceServiceImpl::DeleteService(

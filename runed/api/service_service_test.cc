@@ -819,28 +819,62 @@ TEST_F(ServiceServiceTest, ForcedNamespaceDeleteRunsDeletionOperations) {
   EXPECT_EQ(ops.operations_size(), 2);
 }
 
-TEST_F(ServiceServiceTest, OrchestratorMethodsAreNotBuiltYet) {
+TEST_F(ServiceServiceTest, ScaleRecordsAnOperationAndStopRemembersTheScale) {
+  Apply(Spec("default", "api", 2));
   api::ScaleServiceRequest scale;
   scale.set_name("api");
+  scale.set_scale(5);
   api::ScaleServiceResponse scaled;
-  grpc::Status s = stub_->ScaleService(Ctx().get(), scale, &scaled);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(s.error_message(),
-            "ServiceService.ScaleService is not implemented yet (feature: orchestrator and process "
-            "runner)");
+  ASSERT_TRUE(stub_->ScaleService(Ctx().get(), scale, &scaled).ok());
+  EXPECT_EQ(scaled.previous(), 2);
+  EXPECT_FALSE(scaled.unchanged());
+  EXPECT_EQ(scaled.operation().to(), 5);
+  EXPECT_EQ(scaled.operation().state(), api::ScalingOperation::IN_PROGRESS);
+  api::GetServiceRequest get;
+  get.set_name("api");
+  api::GetServiceResponse got;
+  ASSERT_TRUE(stub_->GetService(Ctx().get(), get, &got).ok());
+  EXPECT_EQ(got.service().spec().scale(), 5);
+  EXPECT_EQ(got.service().metadata().generation(), 1);  // scaling is not a new generation
+  EXPECT_EQ(got.service().status().phase(), api::ServiceStatus::DEPLOYING);
+
+  ASSERT_TRUE(stub_->ScaleService(Ctx().get(), scale, &scaled).ok());
+  EXPECT_TRUE(scaled.unchanged());
+
+  api::StopServiceRequest stop;
+  stop.set_name("api");
+  api::StopServiceResponse stopped;
+  ASSERT_TRUE(stub_->StopService(Ctx().get(), stop, &stopped).ok());
+  EXPECT_EQ(stopped.previous(), 5);
+  ASSERT_TRUE(stub_->GetService(Ctx().get(), get, &got).ok());
+  EXPECT_EQ(got.service().spec().scale(), 0);
+  EXPECT_EQ(got.service().metadata().last_non_zero_scale(), 5);
+  EXPECT_EQ(got.service().status().phase(), api::ServiceStatus::STOPPING);
+}
+
+TEST_F(ServiceServiceTest, RollbackWritesANewGenerationKeepingTheScale) {
+  Apply(Spec("default", "api", 1));
   api::RollbackServiceRequest rollback;
+  rollback.set_name("api");
   api::RollbackServiceResponse rolled;
-  EXPECT_EQ(stub_->RollbackService(Ctx().get(), rollback, &rolled).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  auto ctx = Ctx();
-  auto reader = stub_->WatchScaling(ctx.get(), api::WatchScalingRequest());
-  api::WatchScalingResponse event;
-  EXPECT_FALSE(reader->Read(&event));
-  s = reader->Finish();
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  grpc::Status s = stub_->RollbackService(Ctx().get(), rollback, &rolled);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(s.error_message(),
-            "ServiceService.WatchScaling is not implemented yet (feature: orchestrator and process "
-            "runner)");
+            "service \"default/api\" has no previous generation to roll back to");  // M24
+
+  api::ServiceSpec changed = Spec("default", "api", 3);
+  (*changed.mutable_env())["MODE"] = "new";
+  Apply(changed);
+  ASSERT_TRUE(stub_->RollbackService(Ctx().get(), rollback, &rolled).ok());
+  EXPECT_EQ(rolled.rolled_back_to(), 1);
+  EXPECT_EQ(rolled.service().metadata().generation(), 3);
+  EXPECT_EQ(rolled.service().spec().scale(), 3);
+  EXPECT_TRUE(rolled.service().spec().env().empty());
+
+  rollback.set_to_generation(99);
+  s = stub_->RollbackService(Ctx().get(), rollback, &rolled);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(s.error_message(), "generation 99 of service \"default/api\" not found");  // M17
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #ifndef RUNE_RUNED_API_WATCH_STREAM_H_
 #define RUNE_RUNED_API_WATCH_STREAM_H_
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -18,6 +19,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/support/server_callback.h"
 #include "runed/api/call.h"
@@ -145,6 +148,61 @@ class WatchStream final : public grpc::ServerWriteReactor<Response> {
   std::shared_ptr<State> state_;
   uint64_t stream_id_ = 0;
 };
+
+// How a Watch* call reads its objects: decode a record, keep it or not,
+// where it goes in a response, and (optionally) the snapshot order when the
+// store's key order is not the listing order.
+template <typename Response, typename Object>
+struct WatchSource {
+  std::function<absl::StatusOr<Object>(const store::Record&)> parse;
+  std::function<bool(const Object&)> matches;
+  std::function<Object*(Response&)> field;
+  std::function<bool(const Object&, const Object&)> order;
+};
+
+// Opens a Watch* stream over the records of `kind` in `ns` ("" = all): the
+// matching objects as ADDED, then SYNCED, then every committed change. It
+// subscribes before listing, so nothing falls between snapshot and changes.
+template <typename Response, typename Object>
+grpc::ServerWriteReactor<Response>* OpenWatch(grpc::CallbackServerContext* ctx,
+                                              store::Store* store, absl::string_view kind,
+                                              absl::string_view ns,
+                                              WatchSource<Response, Object> source) {
+  using Stream = WatchStream<Response>;
+  std::unique_ptr<store::Watch> watch = store->Subscribe(kind, ns);
+  uint64_t revision = 0;
+  absl::StatusOr<std::vector<store::Record>> records = store->List(kind, ns, "", &revision);
+  if (!records.ok()) return new Stream(ToGrpcStatus(ctx, records.status()));
+  std::vector<Object> objects;
+  for (const store::Record& r : *records) {
+    absl::StatusOr<Object> object = source.parse(r);
+    if (!object.ok()) return new Stream(ToGrpcStatus(ctx, object.status()));
+    if (source.matches(*object)) objects.push_back(*std::move(object));
+  }
+  if (source.order) std::sort(objects.begin(), objects.end(), source.order);
+  std::vector<Response> snapshot;
+  for (Object& object : objects) {
+    Response event;
+    event.set_type(api::ADDED);
+    *source.field(event) = std::move(object);
+    snapshot.push_back(std::move(event));
+  }
+  Response synced;
+  synced.set_type(api::SYNCED);
+  snapshot.push_back(std::move(synced));
+  return new Stream(std::move(watch), std::move(snapshot), revision,
+                    [source](const store::Event& e) -> std::optional<Response> {
+                      absl::StatusOr<Object> object = source.parse(e.record);
+                      if (!object.ok() || !source.matches(*object)) return std::nullopt;
+                      Response event;
+                      event.set_type(e.type == store::Event::Type::kAdded ? api::ADDED
+                                     : e.type == store::Event::Type::kModified
+                                         ? api::MODIFIED
+                                         : api::DELETED);
+                      *source.field(event) = *std::move(object);
+                      return event;
+                    });
+}
 
 }  // namespace rune::daemon
 

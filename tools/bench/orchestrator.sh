@@ -16,9 +16,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${1:-20}"
-bazel build -c opt //rune //runed >/dev/null 2>&1
-bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
-rune="$bin/rune/rune"; runed="$bin/runed/runed"
+# RUNE_BENCH_BIN=<dir with rune and runed> skips the build.
+if [ -n "${RUNE_BENCH_BIN:-}" ]; then
+  rune="$RUNE_BENCH_BIN/rune"; runed="$RUNE_BENCH_BIN/runed"
+else
+  bazel build -c opt //rune //runed >/dev/null 2>&1
+  bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+  rune="$bin/rune/rune"; runed="$bin/runed/runed"
+fi
 work="$(mktemp -d)"
 pid=""
 cleanup() {
