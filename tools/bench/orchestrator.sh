@@ -61,7 +61,8 @@ t0=$(date +%s%N); "$rune" scale many 100 --timeout 10m >/dev/null; t1=$(date +%s
 start100=$(ms "$t0" "$t1")
 sleep 5
 rss_runed=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
-sup_pid=$(cat "$work"/data/instances/default/many-instance-*/supervisor.pid 2>/dev/null | head -1)
+sup_pid=""
+for f in "$work"/data/instances/default/many-instance-*/supervisor.pid; do sup_pid=$(cat "$f"); break; done
 rss_sup=$(awk '/VmRSS/ { print $2 }' "/proc/$sup_pid/status" 2>/dev/null || echo "?")
 
 # Crash → restart of one instance.
