@@ -19,19 +19,6 @@ namespace {
 
 using Labels = std::map<std::string, std::string>;
 
-absl::StatusOr<common::Selector> ParseInstanceSelector(absl::string_view text) {
-  absl::StatusOr<common::Selector> selector = common::ParseSelector(text);
-  if (!selector.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid label selector: ", selector.status().message()));
-  }
-  return selector;
-}
-
-// `*` = every namespace (the store's ""); "" = default.
-std::string ListNamespace(absl::string_view ns) {
-  return ns == "*" ? std::string() : EffectiveNamespace(ns);
-}
 
 Labels LabelsOf(const api::Service& service) {
   return {service.spec().labels().begin(), service.spec().labels().end()};
@@ -55,7 +42,7 @@ struct Filter {
     Filter f;
     f.service = request.service();
     f.has_selector = !request.selector().empty();
-    RUNE_ASSIGN_OR_RETURN(f.selector, ParseInstanceSelector(request.selector()));
+    RUNE_ASSIGN_OR_RETURN(f.selector, RequestSelector(request.selector()));
     return f;
   }
 

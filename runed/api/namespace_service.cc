@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "common/violation.h"
 #include "runed/api/call.h"
+#include "runed/api/service_records.h"
 #include "runed/api/service_deletion.h"
 #include "runed/api/watch_stream.h"
 
@@ -179,11 +180,8 @@ grpc::ServerUnaryReactor* NamespaceServiceImpl::ListNamespaces(
     api::ListNamespacesResponse* response) {
   return RunUnary(ctx, [=]() -> absl::Status {
     RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
-    absl::StatusOr<common::Selector> selector = common::ParseSelector(request->selector());
-    if (!selector.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid label selector: ", selector.status().message()));
-    }
+    absl::StatusOr<common::Selector> selector = RequestSelector(request->selector());
+    RUNE_RETURN_IF_ERROR(selector.status());
     RUNE_ASSIGN_OR_RETURN(std::vector<store::Record> records,
                           store_->List(kNamespace, kSystemNamespace));
     for (const store::Record& r : records) {
@@ -249,12 +247,8 @@ grpc::ServerWriteReactor<api::WatchNamespacesResponse>* NamespaceServiceImpl::Wa
   using Stream = WatchStream<api::WatchNamespacesResponse>;
   absl::Status allowed = authz_->Authorize(*ctx, *request).status();
   if (!allowed.ok()) return new Stream(ToGrpcStatus(ctx, allowed));
-  absl::StatusOr<common::Selector> parsed = common::ParseSelector(request->selector());
-  if (!parsed.ok()) {
-    return new Stream(ToGrpcStatus(
-        ctx, absl::InvalidArgumentError(
-                 absl::StrCat("invalid label selector: ", parsed.status().message()))));
-  }
+  absl::StatusOr<common::Selector> parsed = RequestSelector(request->selector());
+  if (!parsed.ok()) return new Stream(ToGrpcStatus(ctx, parsed.status()));
   const common::Selector selector = *parsed;
   const std::string only = request->name();
   auto matches = [selector, only](const api::Namespace& ns) {

@@ -45,6 +45,19 @@ Reader Reader::Of(store::WriteTxn& txn) {
   return r;
 }
 
+std::string ListNamespace(absl::string_view ns) {
+  return ns == "*" ? std::string() : EffectiveNamespace(ns);
+}
+
+absl::StatusOr<common::Selector> RequestSelector(absl::string_view text) {
+  absl::StatusOr<common::Selector> selector = common::ParseSelector(text);
+  if (!selector.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid label selector: ", selector.status().message()));
+  }
+  return selector;
+}
+
 std::string EffectiveNamespace(absl::string_view ns) {
   return ns.empty() ? "default" : std::string(ns);
 }

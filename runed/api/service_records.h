@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/labels.h"
 #include "proto/types.pb.h"
 #include "runed/store/store.h"
 
@@ -51,6 +52,14 @@ class Reader {
 
 // "" means `default` (SPEC §5.14).
 std::string EffectiveNamespace(absl::string_view ns);
+
+// The namespace of a List/Watch request as the store takes it: `*` = every
+// namespace (""), "" = default.
+std::string ListNamespace(absl::string_view ns);
+
+// The label selector of a request; InvalidArgument `invalid label selector:
+// <why>` when it does not parse.
+absl::StatusOr<common::Selector> RequestSelector(absl::string_view text);
 
 // `<ns>/<name>`, the key of a service in messages and dependency graphs.
 std::string ServiceKey(absl::string_view ns, absl::string_view name);

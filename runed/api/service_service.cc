@@ -40,19 +40,6 @@ std::map<std::string, std::string> LabelsOf(const api::Service& service) {
   return {service.spec().labels().begin(), service.spec().labels().end()};
 }
 
-absl::StatusOr<common::Selector> Selector(absl::string_view text) {
-  absl::StatusOr<common::Selector> selector = common::ParseSelector(text);
-  if (!selector.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid label selector: ", selector.status().message()));
-  }
-  return selector;
-}
-
-// `*` = every namespace (the store's ""); "" = default.
-std::string ListNamespace(absl::string_view ns) {
-  return ns == "*" ? std::string() : EffectiveNamespace(ns);
-}
 
 // The first steps of an RPC about one named service: authorize the call, then
 // read the service from `reader` (M14 when it does not exist).
@@ -237,7 +224,7 @@ grpc::ServerUnaryReactor* ServiceServiceImpl::ListServices(
     api::ListServicesResponse* response) {
   return RunUnary(ctx, [=]() -> absl::Status {
     RUNE_RETURN_IF_ERROR(authz_->Authorize(*ctx, *request).status());
-    RUNE_ASSIGN_OR_RETURN(common::Selector selector, Selector(request->selector()));
+    RUNE_ASSIGN_OR_RETURN(common::Selector selector, RequestSelector(request->selector()));
     RUNE_ASSIGN_OR_RETURN(
         std::vector<api::Service> services,
         daemon::ListServices(Reader::Of(store_), ListNamespace(request->namespace_())));
@@ -255,7 +242,7 @@ grpc::ServerWriteReactor<api::WatchServicesResponse>* ServiceServiceImpl::WatchS
   using Stream = WatchStream<api::WatchServicesResponse>;
   absl::Status allowed = authz_->Authorize(*ctx, *request).status();
   if (!allowed.ok()) return new Stream(ToGrpcStatus(ctx, allowed));
-  absl::StatusOr<common::Selector> parsed = Selector(request->selector());
+  absl::StatusOr<common::Selector> parsed = RequestSelector(request->selector());
   if (!parsed.ok()) return new Stream(ToGrpcStatus(ctx, parsed.status()));
   const common::Selector selector = *parsed;
   const std::string only = request->name();
