@@ -141,6 +141,8 @@ class Orchestrator::Impl {
   // goes once it has stopped.
   absl::Status StopInstance(Instance& inst, bool remove);
   absl::Status RemoveInstance(const Instance& inst);
+  // Runs Runner::Stop, then makes sure exactly one exit is recorded.
+  void StopInBackground(const InstanceKey& key, const std::string& message);
   absl::Status PutInstance(Instance& inst);
   absl::StatusOr<std::optional<std::string>> DependencyBlock(const api::Service& svc,
                                                              absl::Time now);
@@ -508,32 +510,40 @@ absl::Status Orchestrator::Impl::StopInstance(Instance& inst, bool remove) {
     absl::MutexLock lock(&mu_);
     ++stops_in_flight_;
   }
-  std::thread([this, key] {
-    absl::Status s = deps_.runner->Stop(key, options_.stop_grace_period);
-    if (!s.ok()) Log().Warn("stop failed", {{"instance", key.id}, {"error", std::string(s.message())}});
-    std::string service;
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = runtime_.find(key);
-      if (it != runtime_.end()) {
-        // The exit callback normally records the exit; make sure the stop
-        // completes even when the process was already gone.
-        if (it->second.running && s.ok()) {
-          it->second.running = false;
-          if (!it->second.exit.has_value()) {
-            runner::ExitStatus e;
-            e.message = "stopped";
-            e.finished_at = absl::Now();
-            it->second.exit = e;
-          }
-        }
-        service = it->second.service;
-      }
-      --stops_in_flight_;
-    }
-    Enqueue(key.ns, service);
-  }).detach();
+  std::thread([this, key] { StopInBackground(key, "stopped"); }).detach();
   return absl::OkStatus();
+}
+
+void Orchestrator::Impl::StopInBackground(const InstanceKey& key, const std::string& message) {
+  absl::Status s = deps_.runner->Stop(key, options_.stop_grace_period);
+  if (!s.ok()) Log().Warn("stop failed", {{"instance", key.id}, {"error", std::string(s.message())}});
+  std::string service;
+  {
+    absl::MutexLock lock(&mu_);
+    // The exit callback records the exit, possibly just after Stop returns;
+    // only when it never comes (the process was already gone) is one made up
+    // here, so an exit is never handled twice.
+    auto exited = [this, &key]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      auto it = runtime_.find(key);
+      return it == runtime_.end() || !it->second.running;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&exited), absl::Seconds(2));
+    auto it = runtime_.find(key);
+    if (it != runtime_.end()) {
+      if (it->second.running && s.ok()) {
+        it->second.running = false;
+        if (!it->second.exit.has_value()) {
+          runner::ExitStatus e;
+          e.message = message;
+          e.finished_at = absl::Now();
+          it->second.exit = e;
+        }
+      }
+      service = it->second.service;
+    }
+    --stops_in_flight_;
+  }
+  Enqueue(key.ns, service);
 }
 
 void Orchestrator::Impl::FailStart(Instance& inst, const std::string& message) {
@@ -734,25 +744,8 @@ absl::StatusOr<bool> Orchestrator::Impl::Absorb(const api::ServiceSpec& spec, In
       runtime_[key].stop_requested = true;
       ++stops_in_flight_;
     }
-    std::thread([this, key, service = inst.service()] {
-      (void)deps_.runner->Stop(key, options_.stop_grace_period);
-      {
-        absl::MutexLock lock(&mu_);
-        auto it = runtime_.find(key);
-        if (it != runtime_.end() && it->second.running) {
-          it->second.running = false;
-          if (!it->second.exit.has_value()) {
-            runner::ExitStatus e;
-            e.signal = 15;
-            e.message = "stopped after liveness failure";
-            e.finished_at = absl::Now();
-            it->second.exit = e;
-          }
-        }
-        --stops_in_flight_;
-      }
-      Enqueue(key.ns, service);
-    }).detach();
+    std::thread([this, key] { StopInBackground(key, "stopped after liveness failure"); })
+        .detach();
     return true;
   } else if (inst.status() == Instance::RUNNING && inst.ready() != rt.ready) {
     inst.set_ready(rt.ready);
