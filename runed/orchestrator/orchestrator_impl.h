@@ -5,9 +5,7 @@
 #ifndef RUNE_RUNED_ORCHESTRATOR_ORCHESTRATOR_IMPL_H_
 #define RUNE_RUNED_ORCHESTRATOR_ORCHESTRATOR_IMPL_H_
 
-#include "runed/orchestrator/orchestrator.h"
 #include <algorithm>
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <thread>
@@ -30,6 +28,7 @@
 #include "runed/api/service_dependencies.h"
 #include "runed/api/service_records.h"
 #include "runed/logging.h"
+#include "runed/orchestrator/orchestrator.h"
 #include "runed/orchestrator/scaling.h"
 
 namespace rune::daemon {
