@@ -329,7 +329,7 @@ int Main(int argc, char** argv) {
     std::vector<api::RunnerHealth> runners(2);
     runners[0].set_name("docker");
     runners[0].set_enabled(rf.docker.enabled);
-    runners[0].set_message(rf.docker.enabled ? "the docker runner is not built yet"
+    runners[0].set_message(rf.docker.enabled ? kDockerRunnerUnavailable
                                              : "disabled in the runefile");
     runners[1].set_name("process");
     runners[1].set_enabled(rf.process_enabled);

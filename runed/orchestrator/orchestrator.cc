@@ -562,7 +562,7 @@ absl::Status Orchestrator::Impl::Reconcile(const std::string& ns, const std::str
       common::ToTimestamp(now, inst.mutable_created_at());
       if (!spec.has_process()) {
         inst.set_status(Instance::FAILED);
-        inst.set_message("docker runner unavailable: the docker runner is not built yet");
+        inst.set_message(absl::StrCat("docker runner unavailable: ", kDockerRunnerUnavailable));
         inst.set_last_failure_message(inst.message());
         RUNE_RETURN_IF_ERROR(PutInstance(inst));
         current.push_back(inst);
@@ -743,26 +743,9 @@ absl::StatusOr<std::vector<std::string>> Orchestrator::Impl::Restart(absl::strin
 absl::StatusOr<api::DeleteInstanceResponse> Orchestrator::Impl::DeleteInstance(
     const api::DeleteInstanceRequest& request) {
   const std::string ns = EffectiveNamespace(request.namespace_());
-  const Reader reader = Reader::Of(deps_.store);
-  std::optional<Instance> target;
-  RUNE_ASSIGN_OR_RETURN(std::optional<store::Record> by_id,
-                        reader.Get(store::kInstance, ns, request.id()));
-  if (by_id.has_value()) {
-    RUNE_ASSIGN_OR_RETURN(target, ParseInstance(*by_id));
-  } else {
-    RUNE_ASSIGN_OR_RETURN(std::vector<store::Record> all, reader.List(store::kInstance, ns));
-    for (const store::Record& r : all) {
-      RUNE_ASSIGN_OR_RETURN(Instance inst, ParseInstance(r));
-      if (inst.name() != request.id()) continue;
-      if (!target.has_value() || inst.generation() > target->generation()) target = inst;
-    }
-  }
-  if (!target.has_value()) {
-    return common::WithHint(
-        absl::NotFoundError(
-            absl::StrCat("instance \"", request.id(), "\" not found in namespace \"", ns, "\"")),
-        absl::StrCat("run 'rune get instances -n ", ns, "' to list instances"));
-  }
+  RUNE_ASSIGN_OR_RETURN(std::optional<Instance> target,
+                        FindInstance(Reader::Of(deps_.store), ns, request.id()));
+  if (!target.has_value()) return InstanceNotFound(ns, request.id());
   api::DeleteInstanceResponse response;
   response.set_namespace_(ns);
   response.set_id(target->id());

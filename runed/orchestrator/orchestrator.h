@@ -37,6 +37,10 @@
 
 namespace rune::daemon {
 
+// Why image services cannot run yet: instances fail with
+// `docker runner unavailable: <this>`, and node health reports it.
+inline constexpr char kDockerRunnerUnavailable[] = "the docker runner is not built yet";
+
 struct OrchestratorOptions {
   absl::Duration resync_interval = absl::Seconds(30);
   absl::Duration progress_deadline = absl::Minutes(10);
