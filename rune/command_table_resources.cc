@@ -41,6 +41,17 @@ absl::Status CheckResourceType(const std::string& word) {
                    "\": must be one of services, instances, namespaces, secrets, configmaps"));
 }
 
+// `get <type> <name>`: names of that type.
+Completion NamesOfType(const ParsedCommand& p) {
+  const std::string type = p.args.empty() ? "" : CanonicalType(p.args[0]);
+  if (type == "services") return Completion::kServices;
+  if (type == "instances") return Completion::kInstances;
+  if (type == "namespaces") return Completion::kNamespaces;
+  if (type == "secrets") return Completion::kSecrets;
+  if (type == "configmaps") return Completion::kConfigmaps;
+  return Completion::kNone;
+}
+
 absl::Status ValidateGet(const ParsedCommand& p) {
   const std::string type = CanonicalType(p.args[0]);
   const bool named = p.args.size() > 1;
@@ -230,7 +241,10 @@ Command GetCommand() {
   type.choice_help = {"services and their status", "instances of services", "namespaces",
                       "secrets (metadata only)", "configmaps"};
   type.check = &CheckResourceType;
-  c.positionals = {type, {"name", Completion::kResourceNames}};
+  Positional name;
+  name.name = "name";
+  name.completion_for = &NamesOfType;
+  c.positionals = {type, name};
   Flag selector = StringFlag("selector", 'l', "label selector: k=v, k==v, k!=v, k, !k; comma means AND");
   selector.type = ValueType::kSelector;
   c.flags = {

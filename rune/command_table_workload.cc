@@ -95,6 +95,14 @@ absl::Status ValidateHealth(const ParsedCommand& p) {
       "invalid kind \"", p.args[0], "\": must be one of service, svc, instance, inst, node"));
 }
 
+// `health <kind> <name>`: names of that kind (none after `node` or a name).
+Completion HealthTargetCompletion(const ParsedCommand& p) {
+  const std::string kind = p.args.empty() ? "" : p.args[0];
+  if (kind == "service" || kind == "svc") return Completion::kServices;
+  if (kind == "instance" || kind == "inst") return Completion::kInstances;
+  return Completion::kNone;
+}
+
 Positional TargetArg() {
   Positional p;
   p.name = "target";
@@ -257,10 +265,12 @@ Command HealthCommand() {
   c.max_args = 2;
   Positional kind;
   kind.name = "kind";
-  kind.completion = Completion::kChoices;
+  kind.completion = Completion::kServicesAndInstances;  // beside the kinds, a name alone
   kind.choices = {"service", "instance", "node"};
   kind.choice_help = {"a service", "an instance", "this host"};
-  c.positionals = {kind, TargetArg()};
+  Positional target = TargetArg();
+  target.completion_for = &HealthTargetCompletion;
+  c.positionals = {kind, target};
   c.flags = {BoolFlag("checks", 0, "show every probe and its recent results"),
              OutputFlag({"table", "json", "yaml"}, "table")};
   c.examples = {"rune health api --checks", "rune health node"};

@@ -64,7 +64,6 @@ enum class Completion {
   kUsers,
   kPolicies,
   kTokens,
-  kResourceNames,  // names of the resource type given as the first argument (get)
 };
 
 struct Flag {
@@ -89,6 +88,9 @@ struct Positional {
   std::vector<std::string> choices;  // kChoices: fixed words with descriptions
   std::vector<std::string> choice_help;
   bool repeated = false;  // completes at every later position too
+  // Picks the completion from the arguments before this one (`get <type>
+  // <name>` completes names of that type); overrides `completion` when set.
+  Completion (*completion_for)(const ParsedCommand& partial) = nullptr;
   // Checks the value; a non-OK status carries the whole message
   // ("invalid replicas \"x\": …") and becomes a usage error.
   absl::Status (*check)(const std::string& value) = nullptr;

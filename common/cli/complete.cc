@@ -103,14 +103,12 @@ void AddKind(Completion kind, const std::vector<std::string>& choices,
     case Completion::kDirectories:
       out->directive = kDirectiveFilterDirs;
       return;
-    case Completion::kChoices:
+    default:
+      // Fixed words first (health's kinds sit beside the names runed knows).
       for (size_t i = 0; i < choices.size(); ++i) {
         out->candidates.push_back({choices[i], i < choice_help.size() ? choice_help[i] : ""});
       }
-      out->directive = kDirectiveNoFileComp;
-      return;
-    default:
-      if (names != nullptr) {
+      if (kind != Completion::kChoices && names != nullptr) {
         for (Candidate& c : names->Names(kind, scan.partial)) out->candidates.push_back(std::move(c));
       }
       out->directive = kDirectiveNoFileComp;
@@ -224,7 +222,9 @@ CompletionResult Complete(const Command& root, const std::vector<std::string>& a
       if (at != nullptr) AddCommands(*at, to_complete, &out);
     } else if (spec != nullptr) {
       CompletionResult kind;
-      AddKind(spec->completion, spec->choices, spec->choice_help, scan, names, &kind);
+      const Completion completion =
+          spec->completion_for != nullptr ? spec->completion_for(scan.partial) : spec->completion;
+      AddKind(completion, spec->choices, spec->choice_help, scan, names, &kind);
       for (Candidate& c : kind.candidates) out.candidates.push_back(std::move(c));
       out.directive = kind.directive;
     }

@@ -55,6 +55,38 @@ TEST(Complete, DynamicNamesAndArgLimits) {
   EXPECT_EQ(CompleteText({"scale", "api", "3", ""}, &names), ":4\n");
 }
 
+// `health [kind] [name]`: kinds beside service names, then names of the kind.
+Completion NamesOfKind(const ParsedCommand& p) {
+  return !p.args.empty() && p.args[0] == "service" ? Completion::kServices : Completion::kNone;
+}
+
+TEST(Complete, ChoicesBesideNamesAndCompletionFromEarlierArgs) {
+  Command root;
+  root.name = "tool";
+  Command health;
+  health.name = "health";
+  health.max_args = 2;
+  health.run = &Noop;
+  Positional kind;
+  kind.name = "kind";
+  kind.completion = Completion::kServices;
+  kind.choices = {"service", "node"};
+  kind.choice_help = {"a service", "this host"};
+  Positional target;
+  target.name = "target";
+  target.completion_for = &NamesOfKind;
+  health.positionals = {kind, target};
+  root.subcommands = {health};
+  FakeNames names;
+  EXPECT_EQ(FormatCandidates(Complete(root, {"health", ""}, &names), true),
+            "api\tRunning\ndb\tPending\nnode\tthis host\nservice\ta service\n:4\n");
+  EXPECT_EQ(FormatCandidates(Complete(root, {"health", ""}, nullptr), true),
+            "node\tthis host\nservice\ta service\n:4\n");
+  EXPECT_EQ(FormatCandidates(Complete(root, {"health", "service", "a"}, &names), true),
+            "api\tRunning\n:4\n");
+  EXPECT_EQ(FormatCandidates(Complete(root, {"health", "node", ""}, &names), true), ":4\n");
+}
+
 TEST(Complete, NestedGroups) {
   EXPECT_EQ(CompleteText({"admin", "user", ""}), "create\tCreate a user\n:4\n");
 }
