@@ -9,9 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${1:-200}"
-bazel build -c opt //rune //runed >/dev/null 2>&1
-bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
-rune="$bin/rune/rune"; runed="$bin/runed/runed"
+source tools/bench/lib.sh
+bench_binaries
 work="$(mktemp -d)"
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 "$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/data" \
@@ -33,14 +32,6 @@ for _ in $(seq "$runs"); do
   rpc+=("$(sed -E 's/.* ([0-9]+)ms$/\1/' <<<"$line")")
 done
 
-stats() {  # stats <unit divisor> values... → min p50 p90 p99
-  local div="$1"; shift
-  printf '%s\n' "$@" | sort -n | awk -v d="$div" '
-    { v[NR] = $1 }
-    END {
-      printf "min %.2f  p50 %.2f  p90 %.2f  p99 %.2f", v[1]/d, v[int(NR*0.5+0.5)]/d, v[int(NR*0.9+0.5)]/d, v[int(NR*0.99+0.5)]/d
-    }'
-}
 echo "rune get namespaces, authenticated, $runs runs against runed on $addr (LMDB, 7 namespaces)"
 echo "  whole command (ms): $(stats 1000 "${wall[@]}")"
 echo "  RPC alone (ms):     $(stats 1 "${rpc[@]}")"
