@@ -307,6 +307,8 @@ int Main(int argc, char** argv) {
     return orchestrator.Restart(ns, name, rolling);
   };
   service_options.async_deletion = true;
+  service_options.docker_enabled = rf.docker.enabled;
+  service_options.process_enabled = rf.process_enabled;
   ServiceServiceImpl services(db.get(), &authorizer, service_options);
   InstanceServiceImpl instances(db.get(), &authorizer);
   instances.SetDeleteInstance(

@@ -91,6 +91,13 @@ absl::Status TrimHistory(store::WriteTxn& txn, absl::string_view ns, absl::strin
   return absl::OkStatus();
 }
 
+// M22: the runner the spec needs is disabled in the runefile.
+absl::Status CheckRunnerEnabled(const api::ServiceSpec& spec, const ServiceOptions& options) {
+  const bool process = spec.has_process();
+  if (process ? options.process_enabled : options.docker_enabled) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(process ? "process" : "docker", " runner is disabled on this server"));
+}
 
 }  // namespace
 
@@ -101,6 +108,7 @@ absl::Status ServiceServiceImpl::Apply(const api::ApplyServiceRequest& request,
   spec.clear_skip();
   RUNE_RETURN_IF_ERROR(
       common::ValidationStatus(common::spec::ValidateService(spec, options_.limits)));
+  RUNE_RETURN_IF_ERROR(CheckRunnerEnabled(spec, options_));
   const std::string ns = spec.namespace_();
   const std::string name = spec.name();
   const std::string canonical = common::spec::CanonicalSpec(spec);

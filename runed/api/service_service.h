@@ -39,6 +39,10 @@ struct ServiceOptions {
   // True when an orchestrator stops the instances and finishes deletion
   // operations; false: DeleteService finishes them in its own transaction.
   bool async_deletion = false;
+  // runefile docker.enabled / process.enabled: a service needing a disabled
+  // runner is refused (M22).
+  bool docker_enabled = true;
+  bool process_enabled = true;
 };
 
 class ServiceServiceImpl final : public api::ServiceService::CallbackService {

@@ -1,5 +1,5 @@
 // ServiceService over a real in-process gRPC server and memory store:
-// generations and history, M07/M08/M10/M14/M15/M23, deletion operations,
+// generations and history, M07/M08/M10/M14/M15/M22/M23, deletion operations,
 // list/watch, dependency graph and dependents, reference warnings, and the
 // forced namespace delete going through deletion operations.
 #include <memory>
@@ -258,6 +258,34 @@ TEST_F(MaxScaleTest, ScaleIsLimitedByTheRunefile) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(s.error_message(), "validation error: service.scale: must be between 0 and 5, got 6");
   EXPECT_TRUE(TryApply(Spec("default", "api", 5), &response).ok());
+}
+
+TestServerOptions RunnersDisabled() {
+  TestServerOptions options;
+  options.docker_enabled = false;
+  options.process_enabled = false;
+  return options;
+}
+
+class RunnersDisabledTest : public ServiceServiceTest {
+ protected:
+  RunnersDisabledTest() : ServiceServiceTest(RunnersDisabled()) {}
+};
+
+TEST_F(RunnersDisabledTest, ServicesOfADisabledRunnerAreRefusedWithM22) {
+  api::ApplyServiceResponse response;
+  std::string hint = "unset";
+  grpc::Status s = TryApply(Spec("default", "api"), &response, false, "", &hint);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message(), "docker runner is disabled on this server");
+  EXPECT_EQ(hint, "");
+  api::ServiceSpec process = Spec("default", "worker");
+  process.clear_image();
+  process.mutable_process()->set_command("/bin/sleep");
+  s = TryApply(process, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message(), "process runner is disabled on this server");
+  EXPECT_EQ(server_.store()->List(store::kService, "default")->size(), 0u);
 }
 
 TEST_F(ServiceServiceTest, ConcurrentAppliesAreSerialised) {

@@ -28,6 +28,8 @@ TestServer::TestServer(TestServerOptions options) {
   ServiceOptions service_options;
   service_options.history_limit = options.history_limit;
   service_options.limits.max_scale = options.max_scale;
+  service_options.docker_enabled = options.docker_enabled;
+  service_options.process_enabled = options.process_enabled;
   service_options.clock = [this] { return now_; };
   services_ = std::make_unique<ServiceServiceImpl>(store_.get(), authz_.get(), service_options);
   instances_ = std::make_unique<InstanceServiceImpl>(store_.get(), authz_.get());

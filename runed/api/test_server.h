@@ -45,6 +45,9 @@ struct TestServerOptions {
   ProbeManager* probes = nullptr;
   // The runners HealthService lists for the node; empty = none.
   std::function<std::vector<api::RunnerHealth>()> runners;
+  // runefile docker.enabled / process.enabled (ServiceService refuses M22).
+  bool docker_enabled = true;
+  bool process_enabled = true;
 };
 
 class TestServer {
