@@ -53,6 +53,8 @@ absl::StatusOr<std::vector<ScriptedCall>> ParseScript(const std::string& yaml) {
     if (!item.IsMapping()) return Bad("script: each call is a mapping");
     ScriptedCall call;
     std::string method, code = "OK", response;
+    std::vector<std::string> stream;
+    bool has_stream = false;
     for (const auto& [k, v] : item.entries) {
       if (k.value == "method") method = v.value;
       else if (k.value == "code") code = v.value;
@@ -60,20 +62,29 @@ absl::StatusOr<std::vector<ScriptedCall>> ParseScript(const std::string& yaml) {
       else if (k.value == "request_id") call.request_id = v.value;
       else if (k.value == "hint") call.hint = v.value;
       else if (k.value == "response") response = v.value;
-      else return Bad(absl::StrCat("script: unknown field \"", k.value, "\""));
+      else if (k.value == "stream" && v.IsSequence()) {
+        has_stream = true;
+        for (const common::yaml::Node& m : v.items) stream.push_back(m.value);
+      } else {
+        return Bad(absl::StrCat("script: unknown field \"", k.value, "\""));
+      }
     }
     const MethodDescriptor* m =
         DescriptorPool::generated_pool()->FindMethodByName(absl::StrCat("rune.api.", method));
     if (m == nullptr) return Bad(absl::StrCat("script: unknown method \"", method, "\""));
     call.method = absl::StrCat("/", m->service()->full_name(), "/", m->name());
     if (!ParseCode(code, &call.code)) return Bad(absl::StrCat("script: unknown code \"", code, "\""));
-    if (call.code == grpc::StatusCode::OK) {
+    if (has_stream && !m->server_streaming()) {
+      return Bad(absl::StrCat("script: ", method, " is not a server stream"));
+    }
+    if (!has_stream && call.code == grpc::StatusCode::OK) stream.push_back(response);
+    for (const std::string& text : stream) {
       google::protobuf::DynamicMessageFactory factory;
       std::unique_ptr<google::protobuf::Message> msg(factory.GetPrototype(m->output_type())->New());
-      if (!google::protobuf::TextFormat::ParseFromString(response, msg.get())) {
+      if (!google::protobuf::TextFormat::ParseFromString(text, msg.get())) {
         return Bad(absl::StrCat("script: response of ", method, " is not valid text format"));
       }
-      call.response = msg->SerializeAsString();
+      call.responses.push_back(msg->SerializeAsString());
     }
     calls.push_back(std::move(call));
   }
@@ -111,19 +122,30 @@ class FakeRuned::Service : public grpc::CallbackGenericService {
       if (!call_->hint.empty()) ctx->AddTrailingMetadata("x-rune-hint", call_->hint);
       StartRead(&request_);
     }
-    void OnReadDone(bool /*ok*/) override {
-      if (call_->code != grpc::StatusCode::OK) {
-        Finish(grpc::Status(call_->code, call_->message));
+    void OnReadDone(bool /*ok*/) override { WriteNext(); }
+    void OnWriteDone(bool ok) override {
+      if (!ok) {
+        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
         return;
       }
-      grpc::Slice slice(call_->response);
-      response_ = grpc::ByteBuffer(&slice, 1);
-      StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+      WriteNext();
     }
     void OnDone() override { delete this; }
 
    private:
+    // The scripted messages one by one, then the scripted status.
+    void WriteNext() {
+      if (next_ == call_->responses.size()) {
+        Finish(grpc::Status(call_->code, call_->message));
+        return;
+      }
+      grpc::Slice slice(call_->responses[next_++]);
+      response_ = grpc::ByteBuffer(&slice, 1);
+      StartWrite(&response_);
+    }
+
     const ScriptedCall* call_;
+    size_t next_ = 0;
     grpc::ByteBuffer request_;
     grpc::ByteBuffer response_;
   };

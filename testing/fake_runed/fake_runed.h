@@ -12,6 +12,11 @@
 //   - method: HealthService.GetVersion
 //     code: OK
 //     response: 'version: "v9.9.9" platform: "linux/amd64"'   # text format
+//   - method: LogService.StreamLogs      # a server stream: messages, then the status
+//     stream:
+//       - 'lines { instance_name: "api-0" content: "ready" }'
+//     code: Unavailable
+//     message: "server is shutting down"
 //
 //   absl::StatusOr<std::unique_ptr<FakeRuned>> fake = FakeRuned::Start(script_text);
 //   (*fake)->address();   // "127.0.0.1:41234"
@@ -34,7 +39,9 @@ struct ScriptedCall {
   std::string message;
   std::string request_id;
   std::string hint;
-  std::string response;  // serialized response message (code OK)
+  // Serialized messages sent before the status: `stream`, or the one
+  // `response` of a call that answers OK.
+  std::vector<std::string> responses;
 };
 
 // Parses a script; InvalidArgument for unknown methods, codes or fields.

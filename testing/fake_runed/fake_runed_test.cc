@@ -1,7 +1,11 @@
 #include "testing/fake_runed/fake_runed.h"
 
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "proto/health.grpc.pb.h"
+#include "proto/log.grpc.pb.h"
 
 namespace rune::testing {
 namespace {
@@ -42,7 +46,31 @@ TEST(FakeRuned, ScriptedResponse) {
   EXPECT_EQ(resp.commit(), "deadbeef");
 }
 
+TEST(FakeRuned, ScriptedStreamThenStatus) {
+  absl::StatusOr<std::unique_ptr<FakeRuned>> fake = FakeRuned::Start(R"(
+- method: LogService.StreamLogs
+  stream:
+    - 'lines { content: "one" }'
+    - 'lines { content: "two" }'
+  code: Unavailable
+  message: "server is shutting down"
+)");
+  ASSERT_TRUE(fake.ok()) << fake.status();
+  auto stub = api::LogService::NewStub(
+      grpc::CreateChannel((*fake)->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  auto reader = stub->StreamLogs(&ctx, api::StreamLogsRequest());
+  api::StreamLogsResponse r;
+  std::vector<std::string> lines;
+  while (reader->Read(&r)) lines.push_back(r.lines(0).content());
+  grpc::Status s = reader->Finish();
+  EXPECT_EQ(lines, (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(s.error_message(), "server is shutting down");
+}
+
 TEST(ParseScript, RejectsMistakes) {
+  EXPECT_FALSE(ParseScript("- method: HealthService.GetVersion\n  stream: ['version: \"x\"']\n").ok());
   EXPECT_FALSE(ParseScript("- method: HealthService.Nope\n").ok());
   EXPECT_FALSE(ParseScript("- method: HealthService.GetVersion\n  code: Bogus\n").ok());
   EXPECT_FALSE(ParseScript("- method: HealthService.GetVersion\n  colour: red\n").ok());
