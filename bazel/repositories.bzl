@@ -7,6 +7,7 @@ version, sha256, release date or license.
 
 load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive")
 load("//bazel:repository_locations.bzl", "REPOSITORY_LOCATIONS")
+load("//bazel:third_party_licenses.bzl", "third_party_licenses")
 
 _REQUIRED_FIELDS = [
     "project_name",
@@ -74,7 +75,7 @@ _LOCAL_RULES = [
 ]
 
 def rune_dependencies():
-    """Declares the rule repositories and every pinned archive."""
+    """Declares the rule repositories, every pinned archive and @third_party_licenses."""
     for name in _LOCAL_RULES:
         native.local_repository(name = name, path = "third_party/bazel_rules/" + name)
     for name, entry in REPOSITORY_LOCATIONS.items():
@@ -87,3 +88,5 @@ def rune_dependencies():
             urls = entry["urls"],
             **extra
         )
+    # The license files of everything linked into the release binaries.
+    third_party_licenses(name = "third_party_licenses")
