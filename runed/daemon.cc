@@ -227,11 +227,12 @@ int Main(int argc, char** argv) {
 
   // Listeners next, so a busy port fails before anything else happens.
   ServingState serving;
+  RestGateway gateway(&serving);
   std::unique_ptr<HttpServer> http;
   std::string http_bound = "-";
   if (!options->http_address.empty()) {
     http = std::make_unique<HttpServer>(
-        [&serving](const HttpRequest& r) { return HandleRest(r, serving); });
+        [&gateway](const HttpRequest& r) { return gateway.Handle(r); });
     absl::StatusOr<std::string> bound = http->Listen(options->http_address);
     if (!bound.ok()) return Fatal(bound.status().message());
     http_bound = *bound;
@@ -387,6 +388,9 @@ int Main(int argc, char** argv) {
       }
     }
   });
+  // The REST gateway calls this server's RPCs in-process, with the HTTP
+  // client's credentials and address.
+  gateway.Connect(server->InProcessChannel(RestGateway::ChannelArguments()));
   if (http != nullptr) http->Start();
   const std::string listening = absl::StrCat("runed ", common::CurrentBuild().version,
                                              " listening grpc=", grpc_bound, " http=", http_bound,
@@ -421,6 +425,7 @@ int Main(int argc, char** argv) {
   orchestrator.Shutdown(options->stop_instances_on_exit);
   log_pruner.join();
   if (http != nullptr) http->Stop();
+  gateway.Connect(nullptr);  // the in-process channel goes before the server
   Log().Info("stopped");
   return 0;
 }

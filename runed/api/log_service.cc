@@ -310,7 +310,14 @@ grpc::ServerWriteReactor<api::StreamLogsResponse>* LogServiceImpl::StreamLogs(
     if (!history.ok()) {
       stream->End(ToGrpcStatus(nullptr, history.status()), /*flush=*/false);
     } else if (SendLines(*history, send)) {
-      if (!req.follow()) stream->End(grpc::Status::OK, /*flush=*/true);
+      if (!req.follow()) {
+        stream->End(grpc::Status::OK, /*flush=*/true);
+      } else if (history->empty()) {
+        // A follow says at once that it is established (target resolved,
+        // access granted), even before its first line: the REST gateway
+        // answers its HTTP status on the first message.
+        send(api::StreamLogsResponse());
+      }
     }
     absl::Time next_relist = absl::Now() + kRelistPeriod;
     while (req.follow() && !stream->WaitEnded(kPollPeriod)) {

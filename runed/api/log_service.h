@@ -2,7 +2,8 @@
 // a service's or instance's logs merged by timestamp and, with `follow`, the
 // lines written after it, including those of instances created later. Each
 // stream gets its own thread that authorizes, resolves the target and reads
-// the log files, so the gRPC reactor threads never wait on the disk.
+// the log files, so the gRPC reactor threads never wait on the disk. A
+// follow with no history to send starts with one empty message.
 //
 //   LogServiceImpl logs(store, &authorizer, &log_store);
 //   builder.RegisterService(&logs);

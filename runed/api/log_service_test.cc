@@ -300,6 +300,8 @@ TEST_F(LogServiceTest, FollowWithoutHistoryStartsEmpty) {
     ASSERT_TRUE(a->Append(T(5), LogStream::kStdout, "fresh").ok());
   });
   api::StreamLogsResponse response;
+  ASSERT_TRUE(reader->Read(&response));  // established: one empty message
+  EXPECT_EQ(response.lines_size(), 0);
   ASSERT_TRUE(reader->Read(&response));
   writer.join();
   ASSERT_EQ(response.lines_size(), 1);

@@ -75,7 +75,7 @@ class RequestIdInterceptor : public grpc::experimental::Interceptor {
             {"code", common::CodeName(code)},
             {"request_id", id_},
             {"subject", call.subject.empty() ? "-" : call.subject},
-            {"peer", info_->server_context()->peer()},
+            {"peer", PeerOf(info_->server_context())},
             {"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start_))},
         };
         if (!status.ok()) fields.emplace_back("error", status.error_message());
@@ -111,6 +111,26 @@ RequestIdInterceptors() {
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> out;
   out.push_back(std::make_unique<RequestIdInterceptorFactory>());
   return out;
+}
+
+const std::string& GatewayKey() {
+  static const std::string* const kKey = new std::string(NewRequestId() + NewRequestId());
+  return *kKey;
+}
+
+std::string PeerOf(const grpc::ServerContextBase* ctx) {
+  const auto& md = ctx->client_metadata();
+  auto key = md.find(kGatewayKeyKey);
+  auto peer = md.find(kHttpPeerKey);
+  if (key == md.end() || peer == md.end()) return ctx->peer();
+  // Constant time: the key is a secret.
+  const std::string& want = GatewayKey();
+  unsigned char diff = key->second.size() == want.size() ? 0 : 1;
+  for (size_t i = 0; i < want.size() && i < key->second.size(); ++i) {
+    diff |= static_cast<unsigned char>(key->second.data()[i] ^ want[i]);
+  }
+  if (diff != 0) return ctx->peer();
+  return std::string(peer->second.data(), peer->second.size());
 }
 
 std::string RequestIdOf(const grpc::ServerContextBase* ctx) { return Calls().Get(ctx).request_id; }

@@ -14,7 +14,8 @@ TestServer::TestServer(TestServerOptions options) {
   identity_ = std::make_unique<auth::Identity>(store_.get(), [this] { return now_; });
   EXPECT_TRUE(identity_->SeedBuiltinPolicies().ok());
   authz_ = std::make_unique<auth::Authorizer>(
-      identity_.get(), auth::AuthConfig{true, false, 1000000}, [this] { return now_; });
+      identity_.get(), auth::AuthConfig{true, false, options.max_failed_attempts_per_minute},
+      [this] { return now_; });
   HealthOptions health_options;
   health_options.store = store_.get();
   health_options.probes = options.probes;

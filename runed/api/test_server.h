@@ -45,6 +45,8 @@ struct TestServerOptions {
   ProbeManager* probes = nullptr;
   // The runners HealthService lists for the node; empty = none.
   std::function<std::vector<api::RunnerHealth>()> runners;
+  // runefile auth.max_failed_attempts_per_minute
+  int64_t max_failed_attempts_per_minute = 1000000;
   // runefile docker.enabled / process.enabled (ServiceService refuses M22).
   bool docker_enabled = true;
   bool process_enabled = true;
@@ -60,6 +62,10 @@ class TestServer {
   // The secret store behind SecretService (ReadData gives the plaintext).
   secrets::ObjectStore* secret_store() { return secret_store_.get(); }
   const std::shared_ptr<grpc::Channel>& channel() { return channel_; }
+  // A channel that reaches the server in-process (as runed's REST gateway).
+  std::shared_ptr<grpc::Channel> InProcessChannel() {
+    return server_->InProcessChannel(grpc::ChannelArguments());
+  }
   // "127.0.0.1:<port>", for clients that dial themselves (the rune CLI).
   const std::string& address() const { return address_; }
   // The clock identity and authorizer read; tests move it forward.

@@ -8,6 +8,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "proto/api_descriptors.h"
 #include "runed/api/call.h"
+#include "runed/api/request_id.h"
 
 namespace rune::daemon {
 namespace {
@@ -66,7 +67,7 @@ class AuthorizingReactor final : public grpc::ServerGenericBidiReactor {
     }
     auth::CallCredentials call;
     call.method = ctx_->method();
-    call.peer = ctx_->peer();
+    call.peer = PeerOf(ctx_);
     auto it = ctx_->client_metadata().find("authorization");
     if (it != ctx_->client_metadata().end()) {
       call.authorization = std::string(it->second.data(), it->second.size());

@@ -19,7 +19,7 @@ std::optional<std::string> AuthorizationOf(const grpc::ServerContextBase& ctx) {
 }
 
 CallCredentials CredentialsOf(const grpc::ServerContextBase& ctx) {
-  return CallCredentials{MethodOf(&ctx), ctx.peer(), AuthorizationOf(ctx)};
+  return CallCredentials{MethodOf(&ctx), PeerOf(&ctx), AuthorizationOf(ctx)};
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ struct AuthConfig {
 // What one call presents.
 struct CallCredentials {
   std::string method;                        // full gRPC method name
-  std::string peer;                          // gRPC peer string ("ipv4:127.0.0.1:5000")
+  std::string peer;                          // PeerOf(): "ipv4:127.0.0.1:5000" (REST: the client)
   std::optional<std::string> authorization;  // the `authorization` header, if sent
 };
 
@@ -59,9 +59,8 @@ class Authorizer {
                                       absl::string_view resource, absl::string_view verb,
                                       absl::string_view ns);
 
-  // The transport-independent core (also used by tests and the REST
-  // gateway). `resource`/`verb`/`ns` empty = take them from the method's
-  // rule and `request`.
+  // The transport-independent core (also used by tests). `resource`/`verb`/
+  // `ns` empty = take them from the method's rule and `request`.
   absl::StatusOr<Subject> Check(const CallCredentials& call, const google::protobuf::Message* request,
                                 absl::string_view resource = "", absl::string_view verb = "",
                                 absl::string_view ns = "");

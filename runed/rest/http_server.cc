@@ -1,6 +1,8 @@
 #include "runed/rest/http_server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -11,6 +13,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "http_parser.h"
 #include "runed/net_address.h"
 
@@ -99,6 +102,124 @@ bool SendAll(int fd, const std::string& data) {
     done += static_cast<size_t>(n);
   }
   return true;
+}
+
+// The client's address in gRPC's peer form.
+std::string PeerOf(const sockaddr_storage& addr) {
+  char ip[INET6_ADDRSTRLEN] = {0};
+  if (addr.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+    return absl::StrCat("ipv4:", ip, ":", ntohs(a->sin_port));
+  }
+  if (addr.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+    absl::string_view text = ip;
+    // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d.
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr) && absl::ConsumePrefix(&text, "::ffff:")) {
+      return absl::StrCat("ipv4:", text, ":", ntohs(a->sin6_port));
+    }
+    return absl::StrCat("ipv6:[", text, "]:", ntohs(a->sin6_port));
+  }
+  return "unknown";
+}
+
+// The streamed body of one response (see http_server.h). Write() runs on the
+// connection's thread, Watch() on a second one until Finish().
+class ChunkedStream final : public HttpStream {
+ public:
+  ChunkedStream(int fd, bool chunked) : fd_(fd), chunked_(chunked) {
+    if (::pipe2(wake_, O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
+  }
+  ~ChunkedStream() override {
+    for (int fd : wake_) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+
+  bool Write(absl::string_view data) override {
+    if (closed()) return false;
+    if (data.empty()) return true;
+    const bool sent =
+        chunked_ ? SendAll(fd_, absl::StrCat(absl::Hex(data.size()), "\r\n", data, "\r\n"))
+                 : SendAll(fd_, std::string(data));
+    if (!sent) Close();
+    return sent;
+  }
+
+  void OnClose(std::function<void()> on_close) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!closed_) {
+        on_close_ = std::move(on_close);
+        return;
+      }
+    }
+    if (on_close) on_close();
+  }
+
+  // Until Finish(): the client leaving (EOF, reset, hang-up) closes the
+  // stream. Bytes the client sends meanwhile are dropped: the connection
+  // closes after a streamed response.
+  void Watch() {
+    char buf[4096];
+    for (;;) {
+      pollfd fds[2] = {{fd_, POLLIN | POLLRDHUP, 0}, {wake_[0], POLLIN, 0}};
+      const int n = ::poll(fds, wake_[0] >= 0 ? 2 : 1, wake_[0] >= 0 ? -1 : 200);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Close();
+      if (fds[1].revents != 0 || finished_) return;
+      if ((fds[0].revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL)) != 0) return Close();
+      if ((fds[0].revents & POLLIN) != 0) {
+        const ssize_t got = ::recv(fd_, buf, sizeof(buf), 0);
+        if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) return Close();
+      }
+    }
+  }
+
+  // Ends Watch(); the last chunk goes out if the client is still there.
+  void Finish() {
+    if (!closed() && chunked_) SendAll(fd_, "0\r\n\r\n");
+    finished_ = true;
+    if (wake_[1] >= 0) (void)!::write(wake_[1], "x", 1);
+  }
+
+  bool closed() {
+    absl::MutexLock lock(&mu_);
+    return closed_;
+  }
+
+  // The client is gone: later writes fail, the close callback runs.
+  void Close() {
+    std::function<void()> on_close;
+    {
+      absl::MutexLock lock(&mu_);
+      if (closed_) return;
+      closed_ = true;
+      on_close.swap(on_close_);
+    }
+    if (on_close) on_close();
+  }
+
+ private:
+  const int fd_;
+  const bool chunked_;
+  int wake_[2];
+  std::atomic<bool> finished_{false};
+  absl::Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> on_close_ ABSL_GUARDED_BY(mu_);
+};
+
+std::string StreamHeaders(const HttpResponse& r, bool chunked) {
+  std::string out = absl::StrCat("HTTP/1.1 ", r.status, " ", HttpReason(r.status), "\r\n");
+  absl::StrAppend(&out, "Content-Type: ", r.content_type, "\r\n");
+  absl::StrAppend(&out, "Cache-Control: no-cache\r\n");
+  if (chunked) absl::StrAppend(&out, "Transfer-Encoding: chunked\r\n");
+  for (const auto& [k, v] : r.headers) absl::StrAppend(&out, k, ": ", v, "\r\n");
+  absl::StrAppend(&out, "Connection: close\r\n\r\n");
+  return out;
 }
 
 std::string Serialize(const HttpResponse& r, bool keep_alive) {
@@ -199,7 +320,9 @@ void HttpServer::AcceptLoop() {
     pollfd pfd{listen_fd_, POLLIN, 0};
     const int ready = ::poll(&pfd, 1, 200);
     if (ready <= 0 || stopping_) continue;
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    const int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
     if (fd < 0) continue;
     absl::MutexLock lock(&mu_);
     if (active_threads_ >= kMaxConnections) {
@@ -209,11 +332,11 @@ void HttpServer::AcceptLoop() {
     }
     ++active_threads_;
     connections_.insert(fd);
-    std::thread([this, fd] { Serve(fd); }).detach();
+    std::thread([this, fd, peer = PeerOf(addr)] { Serve(fd, peer); }).detach();
   }
 }
 
-void HttpServer::Serve(int fd) {
+void HttpServer::Serve(int fd, const std::string& peer) {
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   http_parser parser;
@@ -245,7 +368,22 @@ void HttpServer::Serve(int fd) {
     }
     if (!exchange.complete) continue;
     const bool keep_alive = http_should_keep_alive(&parser) != 0;
+    exchange.request.peer = peer;
     HttpResponse response = handler_(exchange.request);
+    if (response.stream) {
+      // HTTP/1.0 clients get the raw body up to the connection's close.
+      const bool chunked =
+          parser.http_major > 1 || (parser.http_major == 1 && parser.http_minor >= 1);
+      ChunkedStream stream(fd, chunked);
+      // Without the headers out the producer still runs, to end its source.
+      if (!SendAll(fd, StreamHeaders(response, chunked))) stream.Close();
+      std::thread watcher([&stream] { stream.Watch(); });
+      response.stream(stream);
+      stream.OnClose(nullptr);
+      stream.Finish();
+      watcher.join();
+      break;
+    }
     if (!SendAll(fd, Serialize(response, keep_alive))) break;
     open = keep_alive;
     pending = chunk.substr(offset);

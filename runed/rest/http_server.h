@@ -3,6 +3,12 @@
 // Requests are parsed by http-parser (strict mode); this file only does the
 // socket work: one thread per connection (bounded), keep-alive, a 60 s idle
 // timeout, headers limited to 16 KiB, no request bodies beyond 1 MiB.
+// A response either carries its whole body or streams it (server-sent
+// events): the headers go out with `Transfer-Encoding: chunked`, the
+// response's `stream` function writes the chunks on the connection's thread
+// while another thread watches the socket, and the connection closes after
+// the last chunk. A client that disconnects, or Stop(), fires the stream's
+// close callback so a producer blocked on its source can give up.
 //
 //   HttpServer server([](const HttpRequest& r) { return HttpResponse{200, …}; });
 //   absl::StatusOr<std::string> bound = server.Listen("127.0.0.1:0");
@@ -23,6 +29,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 namespace rune::daemon {
@@ -33,6 +40,22 @@ struct HttpRequest {
   std::string query;   // after '?', without it
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  // The client's address in gRPC's peer form: "ipv4:10.0.0.7:51234",
+  // "ipv6:[2001:db8::1]:51234" (IPv4-mapped IPv6 addresses as ipv4).
+  std::string peer;
+};
+
+// The body of a streamed response, written by its `stream` function.
+class HttpStream {
+ public:
+  virtual ~HttpStream() = default;
+  // Sends `data` as one chunk (empty data sends nothing); false once the
+  // client is gone or the server is stopping.
+  virtual bool Write(absl::string_view data) = 0;
+  // Runs `on_close` (on another thread) when the client disconnects or the
+  // server stops while the stream is open; at once if that already
+  // happened. A later call replaces the callback; null clears it.
+  virtual void OnClose(std::function<void()> on_close) = 0;
 };
 
 struct HttpResponse {
@@ -40,6 +63,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set: `body` is ignored, the body is streamed (see the file comment).
+  std::function<void(HttpStream&)> stream;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -60,7 +85,7 @@ class HttpServer {
 
  private:
   void AcceptLoop();
-  void Serve(int fd);
+  void Serve(int fd, const std::string& peer);
 
   HttpHandler handler_;
   int listen_fd_ = -1;
