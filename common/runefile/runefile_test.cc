@@ -1,5 +1,8 @@
 #include "common/runefile/runefile.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/runefile/schema.h"
 #include "gtest/gtest.h"
 
 namespace rune::common {
@@ -91,6 +94,101 @@ TEST(ParseRunefile, SyntaxError) {
   RunefileResult r = ParseRunefile("server: [\n");
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].rule, "yaml-syntax");
+}
+
+// A valid value of `key` as YAML.
+std::string SampleValue(const RunefileKey& key) {
+  switch (key.type) {
+    case RunefileType::kAddress: return "\"127.0.0.1:1\"";
+    case RunefileType::kBool: return "false";
+    case RunefileType::kInt: return absl::StrCat(key.min);
+    case RunefileType::kDuration: return "1s";
+    case RunefileType::kEnum: return key.choices.back();
+    case RunefileType::kRegistries: return "[]";
+    default: return "/sample";
+  }
+}
+
+// `path` "a.b.c" with `value` as nested block mappings.
+std::string Nested(const std::string& path, const std::string& value) {
+  std::string out;
+  std::string indent;
+  std::vector<std::string> parts = absl::StrSplit(path, '.');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    absl::StrAppend(&out, indent, parts[i], ":", i + 1 == parts.size() ? " " + value : "", "\n");
+    indent += "  ";
+  }
+  return out;
+}
+
+TEST(RunefileSchema, EveryKeyOfTheTableIsDecoded) {
+  int values = 0;
+  for (const RunefileKey& key : RunefileKeys()) {
+    if (key.type == RunefileType::kSection) continue;
+    std::string text;
+    const std::string entry_prefix = "docker.registries[].";
+    if (key.path.rfind(entry_prefix, 0) == 0) {
+      ASSERT_NE(key.entry_field, nullptr) << key.path;
+      text = absl::StrCat("docker:\n  registries:\n    - ", key.path.substr(entry_prefix.size()),
+                          ": ", SampleValue(key), "\n");
+    } else {
+      ASSERT_NE(key.field, nullptr) << key.path;
+      text = Nested(key.path, SampleValue(key));
+    }
+    RunefileResult r = ParseRunefile(text);
+    EXPECT_TRUE(r.findings.empty()) << key.path << ": " << r.findings[0].message << "\n" << text;
+    // A bad value of the key's type is refused.
+    const bool checked = key.type == RunefileType::kBool || key.type == RunefileType::kInt ||
+                         key.type == RunefileType::kEnum || key.type == RunefileType::kDuration ||
+                         key.type == RunefileType::kAddress;
+    if (key.field != nullptr && checked) {
+      RunefileResult bad = ParseRunefile(Nested(key.path, "\"not valid\""));
+      ASSERT_EQ(bad.findings.size(), 1u) << key.path;
+      EXPECT_NE(bad.findings[0].rule, "unknown-field") << key.path;
+    }
+    ++values;
+  }
+  EXPECT_GT(values, 40);
+  EXPECT_EQ(FindRunefileKey("server.tls")->type, RunefileType::kSection);
+  EXPECT_EQ(FindRunefileKey("server.grpc-addr"), nullptr);
+}
+
+TEST(RunefileSchema, DefaultsComeFromTheDecodedStruct) {
+  EXPECT_EQ(RunefileDefault(*FindRunefileKey("server.grpc_address")), "\":7863\"");
+  EXPECT_EQ(RunefileDefault(*FindRunefileKey("server.http_address")), "\":7861\"");
+  EXPECT_EQ(RunefileDefault(*FindRunefileKey("server.shutdown_timeout")), "30s");
+  EXPECT_EQ(RunefileDefault(*FindRunefileKey("orchestrator.progress_deadline")), "10m");
+  EXPECT_EQ(RunefileDefault(*FindRunefileKey("logs.retain_deleted")), "24h");
+  EXPECT_EQ(RunefileDefault(*FindRunefileKey("auth.enabled")), "true");
+  EXPECT_EQ(RunefileDefault(*FindRunefileKey("secret.limits.max_total_bytes")), "1048576");
+  EXPECT_EQ(RunefileDefault(*FindRunefileKey("docker.fallback_api_version")), "\"1.43\"");
+  EXPECT_EQ(RunefileDefault(*FindRunefileKey("docker.registries")), "[]");
+  EXPECT_EQ(RunefileDefault(*FindRunefileKey("secret.encryption.kek.file")), "<data_dir>/kek.b64");
+  EXPECT_EQ(RunefileRange(*FindRunefileKey("store.history_limit")), "between 1 and 1000");
+  EXPECT_EQ(RunefileRange(*FindRunefileKey("log.format")), "one of text, json");
+}
+
+TEST(RunefileSchema, TopLevelKeysAreTheTableSections) {
+  EXPECT_EQ(RunefileTopLevelKeys(),
+            (std::vector<std::string>{"server", "data_dir", "log", "auth", "secret", "config",
+                                      "docker", "process", "orchestrator", "logs", "store",
+                                      "limits"}));
+}
+
+TEST(RunefileSchema, RegistryEntryKeysAreUnknownOutsideAnEntry) {
+  RunefileResult r = ParseRunefile("docker:\n  registries[].name: x\n");
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].rule, "unknown-field");
+}
+
+TEST(RunefileSchema, RegistryEntryOldNames) {
+  RunefileResult r = ParseRunefile(
+      "docker:\n  registries:\n    - {name: a, server: ghcr.io, password-file: /p}\n");
+  ASSERT_EQ(r.findings.size(), 2u);
+  EXPECT_EQ(r.findings[0].path, "docker.registries[0].server");
+  EXPECT_EQ(r.findings[0].hint, "did you mean \"docker.registries[0].registry\"?");
+  EXPECT_EQ(r.findings[1].hint, "did you mean \"docker.registries[0].password_file\"?");
+  EXPECT_EQ(RunefileSuggestion("runner.docker.api-version"), "docker.api_version");
 }
 
 TEST(IsListenAddress, Forms) {
