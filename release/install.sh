@@ -143,7 +143,7 @@ if [ "$systemd" = 1 ]; then
   echo "installed $unit (ExecStart=$prefix/bin/runed)"
   # /run/systemd/system exists only when systemd is the running init (not in
   # a chroot or a container without it).
-  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
     systemctl daemon-reload
     echo "ran systemctl daemon-reload; start runed with: systemctl enable --now runed"
   else
