@@ -68,4 +68,5 @@ RUNE_PAGES = [
 
 RUNED_PAGES = [
     "runed.8",
+    "runefile.5",
 ]

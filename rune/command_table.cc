@@ -88,7 +88,8 @@ Command CompletionCommand() {
   shell.check = &CheckShell;
   c.positionals = {shell};
   c.flags = {BoolFlag("no-descriptions", 0, "complete without descriptions")};
-  c.examples = {"source <(rune completion bash)"};
+  c.examples = {"source <(rune completion bash)",
+                "rune completion fish > ~/.config/fish/completions/rune.fish"};
   c.run = &RunCompletion;
   return c;
 }
@@ -101,6 +102,7 @@ Command HelpCommand() {
   c.args_usage = "[command]...";
   c.max_args = -1;
   c.positionals = {{"command", Completion::kCommands, {}, {}, true}};
+  c.examples = {"rune help", "rune help admin token create"};
   c.run = &RunHelp;
   return c;
 }
@@ -153,6 +155,9 @@ Command BuildRoot() {
       "Start with 'rune cast <file.yaml>' to apply services, 'rune get services' to list them and\n"
       "'rune logs <service>' to read their output. Exit codes: 0 success, 1 failure, 2 usage,\n"
       "3 authentication, 4 not found, 5 conflict, 6 validation, 7 timeout (see rune(1)).";
+  root.examples = {"rune login local --server 127.0.0.1:7863 --token-file root.token",
+                   "rune cast api.yaml", "rune get services", "rune logs api -f",
+                   "rune scale api 3", "rune exec api -- sh"};
   root.global_flags = GlobalFlags();
   root.flags = {BoolFlag("version", 0, "print the version line and exit")};
   root.subcommands = {

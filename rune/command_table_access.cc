@@ -68,7 +68,12 @@ Command UserCommand() {
   Command del = Leaf("delete", "Delete a user and revoke its tokens", "<name>", 1, 1,
                      &RunAdminUserDelete);
   del.positionals = {{"name", Completion::kUsers}};
-  c.subcommands = {create, ListLeaf("List users", &RunAdminUserList), del};
+  del.examples = {"rune admin user delete alice"};
+  Command list = ListLeaf("List users", &RunAdminUserList);
+  list.examples = {"rune admin user list", "rune admin user list -o yaml"};
+  c.examples = {"rune admin user create alice --email alice@example.com --policy readwrite",
+                "rune admin user list"};
+  c.subcommands = {create, list, del};
   return c;
 }
 
@@ -86,22 +91,31 @@ Command PolicyCommand() {
   Command get = Leaf("get", "Print a policy document", "<name>", 1, 1, &RunAdminPolicyGet);
   get.positionals = {{"name", Completion::kPolicies}};
   get.flags = {OutputFlag({"yaml", "json"}, "yaml")};
+  get.examples = {"rune admin policy get readonly", "rune admin policy get editor-prod -o json"};
   Command attach = Leaf("attach", "Attach a policy to a user", "<policy>", 1, 1,
                         &RunAdminPolicyAttach);
   attach.positionals = {{"policy", Completion::kPolicies}};
   attach.flags = {StringFlag("to-user", 0, "user to attach the policy to", "", Completion::kUsers,
                              "name")};
   attach.required_flags = {"to-user"};
+  attach.examples = {"rune admin policy attach editor-prod --to-user alice"};
   Command detach = Leaf("detach", "Detach a policy from a user", "<policy>", 1, 1,
                         &RunAdminPolicyDetach);
   detach.positionals = {{"policy", Completion::kPolicies}};
   detach.flags = {StringFlag("from-user", 0, "user to detach the policy from", "",
                              Completion::kUsers, "name")};
   detach.required_flags = {"from-user"};
+  detach.examples = {"rune admin policy detach editor-prod --from-user alice"};
   Command del = Leaf("delete", "Delete a policy", "<name>", 1, 1, &RunAdminPolicyDelete);
   del.positionals = {{"name", Completion::kPolicies}};
   del.flags = {BoolFlag("force", 0, "detach the policy from its users first")};
-  c.subcommands = {create, get, ListLeaf("List policies", &RunAdminPolicyList), attach, detach, del};
+  del.examples = {"rune admin policy delete editor-prod",
+                  "rune admin policy delete editor-prod --force"};
+  Command list = ListLeaf("List policies", &RunAdminPolicyList);
+  list.examples = {"rune admin policy list", "rune admin policy list -o json"};
+  c.examples = {"rune admin policy create -f editor-prod.yaml",
+                "rune admin policy attach editor-prod --to-user alice", "rune admin policy list"};
+  c.subcommands = {create, get, list, attach, detach, del};
   return c;
 }
 
@@ -128,8 +142,13 @@ Command TokenCommand() {
   create.examples = {"rune admin token create ci --subject-name deployer --ttl 30d --out-file ci.token"};
   Command list = ListLeaf("List tokens", &RunAdminTokenList);
   list.flags.push_back(StringFlag("user", 0, "only tokens of this user", "", Completion::kUsers, "name"));
+  list.examples = {"rune admin token list", "rune admin token list --user deployer -o json"};
   Command revoke = Leaf("revoke", "Revoke a token", "<id>", 1, 1, &RunAdminTokenRevoke);
   revoke.positionals = {{"id", Completion::kTokens}};
+  revoke.examples = {"rune admin token revoke 9f3c2a7b4e1d8605"};
+  c.examples = {"rune admin token create ci --subject-name deployer --ttl 30d --out-file ci.token",
+                "rune admin token list --user deployer",
+                "rune admin token revoke 9f3c2a7b4e1d8605"};
   c.subcommands = {create, list, revoke};
   return c;
 }
@@ -160,9 +179,22 @@ Command RegistryCommand() {
   };
   add.required_flags = {"name", "server"};
   add.exclusive = {{"password-file", "password-stdin"}};
+  add.examples = {
+      "rune admin registry add --name ghcr --server ghcr.io --username bot "
+      "--password-file ghcr.password",
+      "rune admin registry add --name internal --server '*.registry.example.com' "
+      "--token-file internal.token",
+      "rune admin registry add --name ecr --server 123456789012.dkr.ecr.eu-west-1.amazonaws.com "
+      "--region eu-west-1"};
   Command remove = Leaf("remove", "Remove a registry added at runtime", "<name>", 1, 1,
                         &RunRemoteNotImplemented);
-  c.subcommands = {add, ListLeaf("List registries (credentials are never shown)"), remove};
+  remove.examples = {"rune admin registry remove ghcr"};
+  Command list = ListLeaf("List registries (credentials are never shown)");
+  list.examples = {"rune admin registry list", "rune admin registry list -o json"};
+  c.examples = {
+      "rune admin registry add --name ghcr --server ghcr.io --username bot --password-stdin",
+      "rune admin registry list"};
+  c.subcommands = {add, list, remove};
   return c;
 }
 
@@ -189,7 +221,7 @@ Command LoginCommand() {
   };
   for (Flag& f : TlsFlags()) c.flags.push_back(std::move(f));
   c.exclusive = {{"token", "token-file"}, {"token", "token-stdin"}, {"token-file", "token-stdin"}};
-  c.examples = {"rune login local --server 127.0.0.1:7863 --token-file ~/.rune/root.token",
+  c.examples = {"rune login local --server 127.0.0.1:7863 --token-file root.token",
                 "rune login prod --server https://runed.example.com --tls-ca ca.crt --token-stdin"};
   return c;
 }
@@ -201,6 +233,7 @@ Command LogoutCommand() {
       "first ask runed to revoke the token.";
   c.positionals = {{"context", Completion::kContexts}};
   c.flags = {BoolFlag("revoke", 0, "revoke the token on runed first")};
+  c.examples = {"rune logout", "rune logout prod --revoke"};
   return c;
 }
 
@@ -208,6 +241,7 @@ Command WhoamiCommand() {
   Command c = Leaf("whoami", "Show the current context and who runed thinks you are", "", 0, 0,
                    &RunWhoami);
   c.flags = {OutputFlag({"table", "json", "yaml"}, "table")};
+  c.examples = {"rune whoami", "rune whoami -o json"};
   return c;
 }
 
@@ -219,9 +253,11 @@ Command ContextCommand() {
   Command view = Leaf("view", "Print the current context (tokens masked)", "", 0, 0,
                       &RunContextView);
   view.flags = {OutputFlag({"yaml", "json"}, "yaml")};
+  view.examples = {"rune context view", "rune context view -o json"};
   Command list = Leaf("list", "List contexts", "", 0, 0, &RunContextList);
   list.aliases = {"list-contexts"};
   list.flags = {OutputFlag({"table", "json", "yaml"}, "table")};
+  list.examples = {"rune context list", "rune context list -o json"};
   Command set = ContextLeaf("set", {"set-context"}, "Create or update a context", &RunContextSet);
   set.long_help =
       "Create a context (--server is required then) or update the fields given. The first\n"
@@ -236,11 +272,18 @@ Command ContextCommand() {
                StringFlag("token-file", 0, "file holding the token", "", Completion::kFiles, "path")};
   for (Flag& f : TlsFlags()) set.flags.push_back(std::move(f));
   set.exclusive = {{"token", "token-file"}};
-  c.subcommands = {
-      view, list, ContextLeaf("use", {"use-context"}, "Switch the current context", &RunContextUse),
-      set,
-      ContextLeaf("delete", {"delete-context"}, "Delete a context (not the current one)",
-                  &RunContextDelete)};
+  set.examples = {
+      "rune context set prod --server https://runed.example.com --tls-ca ca.crt "
+      "--token-file ~/.rune/prod.token",
+      "rune context set prod --namespace web"};
+  Command use = ContextLeaf("use", {"use-context"}, "Switch the current context", &RunContextUse);
+  use.examples = {"rune context use prod"};
+  Command del = ContextLeaf("delete", {"delete-context"}, "Delete a context (not the current one)",
+                            &RunContextDelete);
+  del.examples = {"rune context delete staging"};
+  c.examples = {"rune context list", "rune context use prod",
+                "rune context set staging --server staging.example.com:7863 --namespace web"};
+  c.subcommands = {view, list, use, set, del};
   return c;
 }
 
@@ -258,7 +301,10 @@ Command AdminCommand() {
       "while runed has no active token, and only from the runed host.";
   bootstrap.flags = {StringFlag("out-file", 0, "write the token to this file (mode 0600)", "",
                                 Completion::kFiles, "path")};
-  bootstrap.examples = {"rune admin bootstrap --out-file ~/.rune/root.token"};
+  bootstrap.examples = {"rune admin bootstrap --out-file root.token"};
+  c.examples = {"rune admin bootstrap --out-file root.token",
+                "rune admin user create alice --policy readonly",
+                "rune admin token create alice-laptop --subject-name alice --ttl 90d"};
   c.subcommands = {bootstrap, UserCommand(), PolicyCommand(), TokenCommand(), RegistryCommand()};
   return c;
 }

@@ -157,7 +157,11 @@ Command CreateData(const char* name, std::vector<std::string> aliases, const cha
       BoolFlag("create-namespace", 0, "create the namespace first when it does not exist"),
   };
   c.one_required = {{"from-literal", "from-file"}};
-  c.examples = {absl::StrCat("rune create ", name, " db --from-literal user=app --from-file password=./pw.txt")};
+  c.examples = {absl::StrCat(
+      "rune create ", name,
+      std::string(name) == "secret"
+          ? " db --from-literal user=app --from-file password=./pw.txt"
+          : " web-config --from-file nginx.conf --from-literal log_level=debug")};
   c.run = run;
   return c;
 }
@@ -171,6 +175,8 @@ Command DepsSub(const char* name, const char* short_help, std::vector<std::strin
   c.min_args = c.max_args = 1;
   c.positionals = {ServiceArg()};
   c.flags = {OutputFlag(std::move(formats), default_format)};
+  c.examples = {absl::StrCat("rune deps ", name, " web"),
+                absl::StrCat("rune deps ", name, " web -o json")};
   c.run = run;
   return c;
 }
@@ -284,6 +290,7 @@ Command DeleteCommand() {
                          {"pending", "deleting-instances", "running-finalizers", "completed", "failed"},
                          ""),
                 OutputFlag({"table", "json", "yaml"}, "table")};
+  list.examples = {"rune delete list", "rune delete list -A --status failed"};
   list.run = &RunDeleteList;
   Command status;
   status.name = "status";
@@ -291,20 +298,25 @@ Command DeleteCommand() {
   status.args_usage = "<operation-id>";
   status.min_args = status.max_args = 1;
   status.flags = {OutputFlag({"text", "json", "yaml"}, "text")};
+  status.examples = {"rune delete status delete-default-api-1777142400"};
   status.run = &RunDeleteStatus;
-  c.subcommands = {
-      DeleteKind("service", {"svc"}, "service", "name", Completion::kServices, true,
-                 &RunDeleteService),
-      DeleteKind("secret", {}, "secret", "name", Completion::kSecrets, false, &RunDeleteSecret),
-      DeleteKind("configmap", {"config", "cm"}, "configmap", "name", Completion::kConfigmaps, false,
-                 &RunDeleteConfigmap),
-      DeleteKind("namespace", {"ns"}, "namespace and, with --force, everything in it", "name",
-                 Completion::kNamespaces, true, &RunDeleteNamespace),
-      DeleteKind("instance", {"inst"}, "instance (the service replaces it)", "id-or-name",
-                 Completion::kInstances, false, &RunDeleteInstance),
-      list,
-      status,
-  };
+  Command service = DeleteKind("service", {"svc"}, "service", "name", Completion::kServices, true,
+                               &RunDeleteService);
+  service.examples = {"rune delete service api --no-wait", "rune delete service api --dry-run"};
+  Command secret =
+      DeleteKind("secret", {}, "secret", "name", Completion::kSecrets, false, &RunDeleteSecret);
+  secret.examples = {"rune delete secret db-creds", "rune delete secret db-creds --force"};
+  Command configmap = DeleteKind("configmap", {"config", "cm"}, "configmap", "name",
+                                 Completion::kConfigmaps, false, &RunDeleteConfigmap);
+  configmap.examples = {"rune delete configmap web-config",
+                        "rune delete cm web-config --ignore-not-found"};
+  Command ns = DeleteKind("namespace", {"ns"}, "namespace and, with --force, everything in it",
+                          "name", Completion::kNamespaces, true, &RunDeleteNamespace);
+  ns.examples = {"rune delete namespace staging", "rune delete ns staging --force --timeout 10m"};
+  Command instance = DeleteKind("instance", {"inst"}, "instance (the service replaces it)",
+                                "id-or-name", Completion::kInstances, false, &RunDeleteInstance);
+  instance.examples = {"rune delete instance api-0", "rune delete inst api-instance-7c2e8a3b"};
+  c.subcommands = {service, secret, configmap, ns, instance, list, status};
   return c;
 }
 
@@ -322,6 +334,9 @@ Command CreateCommand() {
               KeyValueFlag("label", 0, "add a label k=v (repeatable)")};
   ns.examples = {"rune create namespace prod --label env=prod"};
   ns.run = &RunCreateNamespace;
+  c.examples = {"rune create namespace prod --label env=prod",
+                "rune create secret db --from-literal user=app --from-file password=./pw.txt",
+                "rune create configmap web-config --from-file nginx.conf"};
   c.subcommands = {ns, CreateData("secret", {}, "secret", &RunCreateSecret),
                    CreateData("configmap", {"config", "cm"}, "configmap", &RunCreateConfigmap)};
   return c;
@@ -382,6 +397,8 @@ Command DepsCommand() {
   Command c;
   c.name = "deps";
   c.short_help = "Inspect and check service dependencies";
+  c.examples = {"rune deps graph web", "rune deps check web", "rune deps dependents db",
+                "rune deps validate -f services.yaml"};
   Command validate;
   validate.name = "validate";
   validate.short_help = "Check that dependencies exist and form no cycle";
@@ -394,6 +411,7 @@ Command DepsCommand() {
   validate.flags = {StringFlag("file", 'f', "check the services of this file offline", "",
                                Completion::kSpecFiles, "path"),
                     OutputFlag({"text", "json", "yaml"}, "text")};
+  validate.examples = {"rune deps validate web", "rune deps validate -f services.yaml"};
   validate.validate = &ValidateDepsValidate;
   validate.run = &RunDepsValidate;
   c.subcommands = {

@@ -17,7 +17,6 @@
 #include "absl/time/time.h"
 #include "absl/time/clock.h"
 #include "common/cli/help.h"
-#include "common/cli/man.h"
 #include "common/cli/parser.h"
 #include "common/environment.h"
 #include "common/errors.h"
@@ -40,6 +39,7 @@
 #include "runed/api/unimplemented.h"
 #include "runed/auth/authorizer.h"
 #include "runed/auth/identity.h"
+#include "runed/genman.h"
 #include "runed/logging.h"
 #include "runed/logstore/log_store.h"
 #include "runed/orchestrator/orchestrator.h"
@@ -132,46 +132,6 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   return grpc::SslServerCredentials(options);
 }
 
-int WriteManPage(const std::string& dir, const Environment& env) {
-  common::cli::ManInfo info;
-  info.section = 8;
-  auto epoch_text = env.find("SOURCE_DATE_EPOCH");
-  int64_t epoch;
-  if (epoch_text != env.end() && absl::SimpleAtoi(epoch_text->second, &epoch)) {
-    info.date = absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(epoch), absl::UTCTimeZone());
-  }
-  info.source = absl::StrCat("runed ", common::CurrentBuild().version);
-  info.manual = "Rune Manual";
-  info.root_sections = {
-      {"SIGNALS",
-       "",
-       {{"SIGTERM, SIGINT",
-         "Graceful shutdown: /healthz turns 503, new RPCs are refused, open streams end with "
-         "Unavailable, in-flight RPCs get up to server.shutdown_timeout. A second signal exits "
-         "at once with status 1."},
-        {"SIGHUP", "Logged and ignored: the runefile is read only at start."},
-        {"SIGPIPE", "Ignored."}}},
-      {"FILES",
-       "",
-       {{"/etc/rune/runefile.yaml", "The runefile read when --config and RUNE_CONFIG are unset."},
-        {"/var/lib/rune", "State directory of a runed running as root."}}},
-      {"EXIT STATUS",
-       "",
-       {{"0", "Clean shutdown."},
-        {"1",
-         "Fatal error: invalid runefile or settings, store or key problem, a listener that "
-         "cannot bind, a locked data directory."},
-        {"2", "Usage: unknown flag or bad flag value."}}},
-  };
-  info.see_also = {"rune(1)", "runefile(5)"};
-  for (const common::cli::ManPage& page : common::cli::RenderManPages(RunedCommand(), info)) {
-    std::ofstream file(absl::StrCat(dir, "/", page.file_name), std::ios::trunc);
-    file << page.content;
-    if (!file) return Fatal(absl::StrCat("cannot write ", dir, "/", page.file_name));
-  }
-  return 0;
-}
-
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -202,7 +162,7 @@ int Main(int argc, char** argv) {
     std::cout << common::VersionLine(common::CurrentBuild()) << "\n";
     return 0;
   }
-  if (parsed->IsSet("genman")) return WriteManPage(parsed->String("genman"), env);
+  if (parsed->IsSet("genman")) return WriteManPages(parsed->String("genman"), env);
 
   absl::StatusOr<Options> options = ResolveOptions(*parsed, env);
   if (!options.ok()) return Fatal(options.status().message());

@@ -61,10 +61,25 @@ Command BuildCommand() {
       BoolFlag("stop-instances-on-exit", 0,
                "stop process instances and containers on a clean shutdown instead of leaving them "
                "running"),
-      StringFlag("genman", 0, "write runed.8 into this directory and exit", "", Completion::kNone,
+      StringFlag("genman", 0, "write runed.8 and runefile.5 into this directory and exit", "",
+                 Completion::kNone,
                  "dir"),
   };
   c.flags.back().hidden = true;
+  c.examples = {
+      "# As root with the installed runefile (what the systemd unit runs)\n"
+      "sudo runed --config /etc/rune/runefile.yaml",
+      "# A private runed for development: own state, loopback only, no HTTP listener\n"
+      "runed --data-dir /tmp/rune-dev --grpc-addr 127.0.0.1:7863 --http-addr \"\" --debug &\n"
+      "rune admin bootstrap --out-file dev.token\n"
+      "rune login dev --server 127.0.0.1:7863 --token-file dev.token",
+      "# Under systemd: start now and at boot, then follow the log\n"
+      "sudo systemctl enable --now runed\n"
+      "journalctl -u runed -f",
+      "# Check a changed runefile, then restart to apply it\n"
+      "rune lint /etc/rune/runefile.yaml\n"
+      "sudo systemctl restart runed",
+  };
   return c;
 }
 

@@ -114,7 +114,13 @@ std::string RenderHelp(const std::vector<const Command*>& path) {
   }
   if (!cmd.examples.empty()) {
     absl::StrAppend(&out, "\nExamples:\n");
+    // A blank line between examples when one spans lines (a comment and commands).
+    bool multi_line = false;
     for (const std::string& example : cmd.examples) {
+      multi_line = multi_line || example.find('\n') != std::string::npos;
+    }
+    for (const std::string& example : cmd.examples) {
+      if (multi_line && &example != &cmd.examples.front()) out += "\n";
       for (absl::string_view line : absl::StrSplit(example, '\n')) {
         absl::StrAppend(&out, line.empty() ? "" : "  ", line, "\n");
       }

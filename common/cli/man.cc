@@ -19,7 +19,6 @@ std::string PageName(const std::vector<const Command*>& path) { return JoinPath(
 std::string Paragraphs(const std::string& text) {
   std::string out;
   bool verbatim = false;
-  bool first = true;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     const bool indented = absl::StartsWith(line, "  ");
     if (line.empty()) {
@@ -37,12 +36,36 @@ std::string Paragraphs(const std::string& text) {
       out += ".fi\n";
       verbatim = false;
     }
-    (void)first;
-    first = false;
     absl::StrAppend(&out, RoffEscape(std::string(line)), "\n");
   }
   if (verbatim) out += ".fi\n";
   return out;
+}
+
+// Lines shown as they are, indented; blank lines kept.
+std::string Verbatim(const std::vector<std::string>& blocks) {
+  std::string out = ".RS 4\n.nf\n";
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (i > 0) out += ".sp\n";
+    for (absl::string_view line : absl::StrSplit(blocks[i], '\n')) {
+      absl::StrAppend(&out, line.empty() ? ".sp" : RoffEscape(std::string(line)), "\n");
+    }
+  }
+  return out + ".fi\n.RE\n";
+}
+
+// "runed(8)" → bold name, plain section.
+std::string Reference(const std::string& ref) {
+  const size_t paren = ref.find('(');
+  return absl::StrCat("\\fB", RoffEscape(ref.substr(0, paren)), "\\fR",
+                      paren == std::string::npos ? "" : ref.substr(paren));
+}
+
+// The title line; then no hyphenation and ragged-right text, so flags,
+// paths and keys are never split across lines.
+std::string Header(const std::string& name, const ManInfo& info) {
+  return absl::StrCat(".TH \"", absl::AsciiStrToUpper(name), "\" \"", info.section, "\" \"",
+                      info.date, "\" \"", info.source, "\" \"", info.manual, "\"\n.nh\n.ad l\n");
 }
 
 std::string FlagItems(const std::vector<const Flag*>& flags, const std::string& command_name) {
@@ -61,8 +84,17 @@ std::string FlagItems(const std::vector<const Flag*>& flags, const std::string& 
 std::string Section(const ManSection& s) {
   std::string out = absl::StrCat(".SH ", s.title, "\n");
   if (!s.text.empty()) out += Paragraphs(s.text);
+  if (!s.verbatim.empty()) {
+    if (!s.text.empty()) out += ".PP\n";
+    out += Verbatim({s.verbatim});
+  }
   for (const auto& [tag, body] : s.items) {
-    absl::StrAppend(&out, ".TP\n\\fB", RoffEscape(tag), "\\fR\n", RoffEscape(body), "\n");
+    std::vector<std::string> lines;
+    for (absl::string_view line : absl::StrSplit(body, '\n')) {
+      lines.push_back(RoffEscape(std::string(line)));
+    }
+    absl::StrAppend(&out, ".TP\n\\fB", RoffEscape(tag), "\\fR\n",
+                    absl::StrJoin(lines, "\n.br\n"), "\n");
   }
   return out;
 }
@@ -70,10 +102,7 @@ std::string Section(const ManSection& s) {
 void Walk(const std::vector<const Command*>& path, const ManInfo& info, std::vector<ManPage>* out) {
   const Command& cmd = *path.back();
   const std::string name = PageName(path);
-  const std::string title = absl::AsciiStrToUpper(name);
-  std::string page;
-  absl::StrAppend(&page, ".TH \"", title, "\" \"", info.section, "\" \"", info.date, "\" \"",
-                  info.source, "\" \"", info.manual, "\"\n");
+  std::string page = Header(name, info);
   absl::StrAppend(&page, ".SH NAME\n", RoffEscape(name), " \\- ", RoffEscape(cmd.short_help), "\n");
 
   absl::StrAppend(&page, ".SH SYNOPSIS\n");
@@ -108,16 +137,18 @@ void Walk(const std::vector<const Command*>& path, const ManInfo& info, std::vec
   if (!inherited.empty()) {
     absl::StrAppend(&page, ".SH GLOBAL OPTIONS\n", FlagItems(inherited, cmd.name));
   }
-  if (path.size() == 1) {
-    for (const ManSection& s : info.root_sections) page += Section(s);
+  if (info.sections) {
+    for (const ManSection& s : info.sections(path)) page += Section(s);
   }
-  for (const ManSection& s : info.every_page_sections) page += Section(s);
   if (!cmd.examples.empty()) {
-    absl::StrAppend(&page, ".SH EXAMPLES\n.nf\n");
+    // One block; a blank line between examples only when one spans lines.
+    bool multi_line = false;
     for (const std::string& example : cmd.examples) {
-      absl::StrAppend(&page, RoffEscape(example), "\n");
+      multi_line = multi_line || example.find('\n') != std::string::npos;
     }
-    absl::StrAppend(&page, ".fi\n");
+    std::vector<std::string> blocks = cmd.examples;
+    if (!multi_line) blocks = {absl::StrJoin(cmd.examples, "\n")};
+    absl::StrAppend(&page, ".SH EXAMPLES\n", Verbatim(blocks));
   }
   std::vector<std::string> refs;
   if (path.size() > 1) {
@@ -130,11 +161,7 @@ void Walk(const std::vector<const Command*>& path, const ManInfo& info, std::vec
     refs.push_back(absl::StrCat("\\fB", RoffEscape(PageName(sub_path)), "\\fR(", info.section, ")"));
   }
   if (path.size() == 1) {
-    for (const std::string& ref : info.see_also) {
-      const size_t paren = ref.find('(');
-      refs.push_back(absl::StrCat("\\fB", RoffEscape(ref.substr(0, paren)), "\\fR",
-                                  paren == std::string::npos ? "" : ref.substr(paren)));
-    }
+    for (const std::string& ref : info.see_also) refs.push_back(Reference(ref));
   }
   if (!refs.empty()) absl::StrAppend(&page, ".SH SEE ALSO\n", absl::StrJoin(refs, ", "), "\n");
 
@@ -181,6 +208,20 @@ std::vector<ManPage> RenderManPages(const Command& root, const ManInfo& info) {
   std::vector<ManPage> pages;
   Walk({&root}, info, &pages);
   return pages;
+}
+
+ManPage RenderManDocument(const ManDocument& doc, const ManInfo& info) {
+  std::string page = Header(doc.name, info);
+  absl::StrAppend(&page, ".SH NAME\n", RoffEscape(doc.name), " \\- ", RoffEscape(doc.summary),
+                  "\n");
+  absl::StrAppend(&page, ".SH SYNOPSIS\n", Verbatim({doc.synopsis}));
+  for (const ManSection& s : doc.sections) page += Section(s);
+  if (!doc.see_also.empty()) {
+    std::vector<std::string> refs;
+    for (const std::string& ref : doc.see_also) refs.push_back(Reference(ref));
+    absl::StrAppend(&page, ".SH SEE ALSO\n", absl::StrJoin(refs, ", "), "\n");
+  }
+  return {absl::StrCat(doc.name, ".", info.section), std::move(page)};
 }
 
 }  // namespace rune::common::cli

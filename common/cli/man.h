@@ -3,14 +3,19 @@
 // One page per visible command path: "rune.1", "rune-cast.1",
 // "rune-admin-token-create.1". Sections: NAME, SYNOPSIS, DESCRIPTION,
 // OPTIONS, GLOBAL OPTIONS, then the extra sections the binary supplies
-// (EXIT STATUS, ENVIRONMENT, FILES …), EXAMPLES, SEE ALSO.
+// (EXIT STATUS, ENVIRONMENT, FILES …), EXAMPLES, SEE ALSO. Pages about
+// something other than a command (a file format) are ManDocuments.
 //
 //   ManInfo info{.section = 1, .date = "2026-11-25", .source = "rune 0.1.0",
 //                .manual = "Rune Manual"};
+//   info.sections = [](const std::vector<const Command*>& path) {
+//     return std::vector<ManSection>{ExitStatusOf(path)};
+//   };
 //   for (const ManPage& page : RenderManPages(root, info)) Write(page);
 #ifndef RUNE_COMMON_CLI_MAN_H_
 #define RUNE_COMMON_CLI_MAN_H_
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,10 +24,16 @@
 
 namespace rune::common::cli {
 
-// A section of tagged paragraphs ("0" → "Success, …"), optionally preceded by text.
+// A section: paragraphs, then a verbatim block, then tagged paragraphs
+// ("0" → "Success, …"); each part optional.
 struct ManSection {
   std::string title;  // upper case, e.g. "EXIT STATUS"
+  // Paragraphs separated by blank lines; lines indented by two spaces are
+  // kept as they are.
   std::string text;
+  // Shown line for line, blank lines included (a file, a shell session).
+  std::string verbatim;
+  // Tag → body; a '\n' in a body starts a new line.
   std::vector<std::pair<std::string, std::string>> items;
 };
 
@@ -31,12 +42,20 @@ struct ManInfo {
   std::string date;    // YYYY-MM-DD
   std::string source;  // "rune 0.1.0"
   std::string manual;  // "Rune Manual"
-  // Only on the root page (e.g. ENVIRONMENT, FILES).
-  std::vector<ManSection> root_sections;
-  // On every page (e.g. EXIT STATUS).
-  std::vector<ManSection> every_page_sections;
+  // The sections between GLOBAL OPTIONS and EXAMPLES of the page of
+  // `path` (root first), in order: EXIT STATUS, ENVIRONMENT, FILES …
+  std::function<std::vector<ManSection>(const std::vector<const Command*>& path)> sections;
   // Extra SEE ALSO references of the root page ("runed(8)").
   std::vector<std::string> see_also;
+};
+
+// A page about something other than a command, e.g. runefile(5).
+struct ManDocument {
+  std::string name;      // "runefile"; the file is <name>.<info.section>
+  std::string summary;   // the NAME line after the dash
+  std::string synopsis;  // shown line for line
+  std::vector<ManSection> sections;  // DESCRIPTION … EXAMPLES, in order
+  std::vector<std::string> see_also;  // "runed(8)"
 };
 
 struct ManPage {
@@ -45,6 +64,8 @@ struct ManPage {
 };
 
 std::vector<ManPage> RenderManPages(const Command& root, const ManInfo& info);
+
+ManPage RenderManDocument(const ManDocument& doc, const ManInfo& info);
 
 // Escapes text for roff: backslashes, leading dots/quotes, hyphens.
 std::string RoffEscape(const std::string& text);
