@@ -58,6 +58,9 @@ for f in "$work"/out-1/*; do
 done
 [ "$(ls "$work/out-1")" = "$(ls "$work/out-2")" ] || { echo "DIFFERENT file names" >&2; status=1; }
 if [ "$status" = 0 ]; then
-  echo "//:release is reproducible at ${commit:0:8}"
+  tarball=("$work"/out-1/rune_*_linux_*.tar.gz)
+  top="$(basename "${tarball[0]}" .tar.gz)"
+  tar -xzf "${tarball[0]}" -C "$work/out-1" "$top/bin/rune"
+  echo "//:release is reproducible at ${commit:0:8}; its rune says: $("$work/out-1/$top/bin/rune" version)"
 fi
 exit "$status"
