@@ -173,10 +173,13 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ServerCredentials(rf.server.tls);
   if (!credentials.ok()) return Fatal(credentials.status().message());
-  if (rf.server.tls.enabled && !options->http_address.empty()) {
-    return Fatal(
-        "server.tls.enabled: the HTTP listener does not serve TLS yet; set "
-        "server.http_address to \"\" (or --http-addr \"\") to run the gRPC listener with TLS");
+  // The HTTP listener serves the same chain and key, mTLS with the same CA.
+  std::shared_ptr<const TlsContext> http_tls;
+  if (rf.server.tls.enabled) {
+    absl::StatusOr<std::shared_ptr<const TlsContext>> tls = TlsContext::Load(
+        {rf.server.tls.cert_file, rf.server.tls.key_file, rf.server.tls.ca_file});
+    if (!tls.ok()) return Fatal(tls.status().message());
+    http_tls = *std::move(tls);
   }
   if (!rf.auth.enabled) {
     Log().Warn("authentication is disabled; every client has full access");
@@ -196,6 +199,7 @@ int Main(int argc, char** argv) {
     absl::StatusOr<std::string> bound = http->Listen(options->http_address);
     if (!bound.ok()) return Fatal(bound.status().message());
     http_bound = *bound;
+    if (http_tls != nullptr) http->UseTls(http_tls);
   }
 
   absl::StatusOr<std::unique_ptr<store::Store>> opened =

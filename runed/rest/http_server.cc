@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "http_parser.h"
+#include "runed/logging.h"
 #include "runed/net_address.h"
 
 namespace rune::daemon {
@@ -93,17 +94,6 @@ const http_parser_settings& Settings() {
   return settings;
 }
 
-bool SendAll(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // The client's address in gRPC's peer form.
 std::string PeerOf(const sockaddr_storage& addr) {
   char ip[INET6_ADDRSTRLEN] = {0};
@@ -129,7 +119,7 @@ std::string PeerOf(const sockaddr_storage& addr) {
 // connection's thread, Watch() on a second one until Finish().
 class ChunkedStream final : public HttpStream {
  public:
-  ChunkedStream(int fd, bool chunked) : fd_(fd), chunked_(chunked) {
+  ChunkedStream(Connection& conn, bool chunked) : conn_(conn), chunked_(chunked) {
     if (::pipe2(wake_, O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
   }
   ~ChunkedStream() override {
@@ -142,8 +132,8 @@ class ChunkedStream final : public HttpStream {
     if (closed()) return false;
     if (data.empty()) return true;
     const bool sent =
-        chunked_ ? SendAll(fd_, absl::StrCat(absl::Hex(data.size()), "\r\n", data, "\r\n"))
-                 : SendAll(fd_, std::string(data));
+        chunked_ ? conn_.Write(absl::StrCat(absl::Hex(data.size()), "\r\n", data, "\r\n"))
+                 : conn_.Write(data);
     if (!sent) Close();
     return sent;
   }
@@ -165,22 +155,20 @@ class ChunkedStream final : public HttpStream {
   void Watch() {
     char buf[4096];
     for (;;) {
-      pollfd fds[2] = {{fd_, POLLIN | POLLRDHUP, 0}, {wake_[0], POLLIN, 0}};
+      pollfd fds[2] = {{conn_.fd(), POLLIN | POLLRDHUP, 0}, {wake_[0], POLLIN, 0}};
       const int n = ::poll(fds, wake_[0] >= 0 ? 2 : 1, wake_[0] >= 0 ? -1 : 200);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return Close();
       if (fds[1].revents != 0 || finished_) return;
       if ((fds[0].revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL)) != 0) return Close();
-      if ((fds[0].revents & POLLIN) != 0) {
-        const ssize_t got = ::recv(fd_, buf, sizeof(buf), 0);
-        if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) return Close();
-      }
+      // Under TLS a partial record reads as nothing yet (-1).
+      if ((fds[0].revents & POLLIN) != 0 && conn_.Read(buf, sizeof(buf), 0) == 0) return Close();
     }
   }
 
   // Ends Watch(); the last chunk goes out if the client is still there.
   void Finish() {
-    if (!closed() && chunked_) SendAll(fd_, "0\r\n\r\n");
+    if (!closed() && chunked_) conn_.Write("0\r\n\r\n");
     finished_ = true;
     if (wake_[1] >= 0) (void)!::write(wake_[1], "x", 1);
   }
@@ -203,7 +191,7 @@ class ChunkedStream final : public HttpStream {
   }
 
  private:
-  const int fd_;
+  Connection& conn_;
   const bool chunked_;
   int wake_[2];
   std::atomic<bool> finished_{false};
@@ -301,6 +289,11 @@ absl::StatusOr<std::string> HttpServer::Listen(const std::string& address) {
   return FormatSocketAddress(reinterpret_cast<sockaddr*>(&bound));
 }
 
+void HttpServer::UseTls(std::shared_ptr<const TlsContext> tls, absl::Duration handshake_timeout) {
+  tls_ = std::move(tls);
+  handshake_timeout_ = handshake_timeout;
+}
+
 void HttpServer::Start() { accept_thread_ = std::thread([this] { AcceptLoop(); }); }
 
 void HttpServer::Stop() {
@@ -326,8 +319,12 @@ void HttpServer::AcceptLoop() {
     if (fd < 0) continue;
     absl::MutexLock lock(&mu_);
     if (active_threads_ >= kMaxConnections) {
-      SendAll(fd, Serialize(PlainError(503, "too many connections"), false));
-      ::close(fd);
+      // A TLS client would need a handshake on this thread first: it only
+      // sees the connection close.
+      std::unique_ptr<Connection> refused = Connection::Plain(fd);
+      if (tls_ == nullptr) {
+        refused->Write(Serialize(PlainError(503, "too many connections"), false));
+      }
       continue;
     }
     ++active_threads_;
@@ -339,6 +336,31 @@ void HttpServer::AcceptLoop() {
 void HttpServer::Serve(int fd, const std::string& peer) {
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  std::unique_ptr<Connection> conn =
+      tls_ != nullptr ? Connection::Tls(fd, *tls_) : Connection::Plain(fd);
+  if (conn != nullptr) {
+    const absl::Status handshake = conn->Handshake(handshake_timeout_);
+    if (handshake.ok()) {
+      Exchanges(*conn, peer);
+    } else if (!stopping_) {
+      Log().Debug("http tls handshake failed",
+                  {{"peer", peer}, {"error", std::string(handshake.message())}});
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    connections_.erase(fd);  // before close: the number may be reused at once
+  }
+  if (conn != nullptr) {
+    conn.reset();
+  } else {
+    ::close(fd);
+  }
+  absl::MutexLock lock(&mu_);
+  --active_threads_;
+}
+
+void HttpServer::Exchanges(Connection& conn, const std::string& peer) {
   http_parser parser;
   http_parser_init(&parser, HTTP_REQUEST);
   Exchange exchange;
@@ -352,9 +374,7 @@ void HttpServer::Serve(int fd, const std::string& peer) {
     if (!pending.empty()) {
       chunk.swap(pending);
     } else {
-      pollfd pfd{fd, POLLIN, 0};
-      if (::poll(&pfd, 1, kIdleTimeoutMs) <= 0) break;
-      const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      const ssize_t n = conn.Read(buf, sizeof(buf), kIdleTimeoutMs);
       if (n <= 0) break;
       chunk.assign(buf, static_cast<size_t>(n));
     }
@@ -363,7 +383,7 @@ void HttpServer::Serve(int fd, const std::string& peer) {
     const http_errno err = HTTP_PARSER_ERRNO(&parser);
     if (err != HPE_OK && err != HPE_PAUSED) {
       const int status = err == HPE_HEADER_OVERFLOW ? 431 : exchange.too_large ? 413 : 400;
-      SendAll(fd, Serialize(PlainError(status, http_errno_description(err)), false));
+      conn.Write(Serialize(PlainError(status, http_errno_description(err)), false));
       break;
     }
     if (!exchange.complete) continue;
@@ -374,9 +394,9 @@ void HttpServer::Serve(int fd, const std::string& peer) {
       // HTTP/1.0 clients get the raw body up to the connection's close.
       const bool chunked =
           parser.http_major > 1 || (parser.http_major == 1 && parser.http_minor >= 1);
-      ChunkedStream stream(fd, chunked);
+      ChunkedStream stream(conn, chunked);
       // Without the headers out the producer still runs, to end its source.
-      if (!SendAll(fd, StreamHeaders(response, chunked))) stream.Close();
+      if (!conn.Write(StreamHeaders(response, chunked))) stream.Close();
       std::thread watcher([&stream] { stream.Watch(); });
       response.stream(stream);
       stream.OnClose(nullptr);
@@ -384,7 +404,7 @@ void HttpServer::Serve(int fd, const std::string& peer) {
       watcher.join();
       break;
     }
-    if (!SendAll(fd, Serialize(response, keep_alive))) break;
+    if (!conn.Write(Serialize(response, keep_alive))) break;
     open = keep_alive;
     pending = chunk.substr(offset);
     exchange = Exchange();
@@ -392,13 +412,6 @@ void HttpServer::Serve(int fd, const std::string& peer) {
     http_parser_init(&parser, HTTP_REQUEST);
     parser.data = &exchange;
   }
-  {
-    absl::MutexLock lock(&mu_);
-    connections_.erase(fd);  // before close: the number may be reused at once
-  }
-  ::close(fd);
-  absl::MutexLock lock(&mu_);
-  --active_threads_;
 }
 
 }  // namespace rune::daemon

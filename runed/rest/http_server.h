@@ -9,9 +9,13 @@
 // while another thread watches the socket, and the connection closes after
 // the last chunk. A client that disconnects, or Stop(), fires the stream's
 // close callback so a producer blocked on its source can give up.
+// With UseTls() every connection is HTTPS (server.tls, SPEC §5.2): the
+// handshake runs on the connection's thread under a deadline, and the rest
+// is the same code over a TLS connection (see connection.h).
 //
 //   HttpServer server([](const HttpRequest& r) { return HttpResponse{200, …}; });
 //   absl::StatusOr<std::string> bound = server.Listen("127.0.0.1:0");
+//   server.UseTls(*TlsContext::Load({"server.crt", "server.key", ""}));  // optional
 //   server.Start();
 //   …
 //   server.Stop();
@@ -21,6 +25,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -31,6 +36,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "runed/rest/connection.h"
 
 namespace rune::daemon {
 
@@ -78,6 +85,11 @@ class HttpServer {
 
   // Binds and listens; returns the bound address ("127.0.0.1:41234").
   absl::StatusOr<std::string> Listen(const std::string& address);
+  // Serves TLS with `tls` on every connection; a client that has not
+  // finished its handshake within `handshake_timeout` is dropped, and a
+  // failed handshake is logged at debug level. Call before Start().
+  void UseTls(std::shared_ptr<const TlsContext> tls,
+              absl::Duration handshake_timeout = absl::Seconds(10));
   // Starts accepting connections on a background thread.
   void Start();
   // Stops accepting, closes every connection and waits for the threads.
@@ -86,8 +98,12 @@ class HttpServer {
  private:
   void AcceptLoop();
   void Serve(int fd, const std::string& peer);
+  // The requests and responses of one connection, after its handshake.
+  void Exchanges(Connection& conn, const std::string& peer);
 
   HttpHandler handler_;
+  std::shared_ptr<const TlsContext> tls_;  // null: plaintext
+  absl::Duration handshake_timeout_ = absl::Seconds(10);
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
   std::thread accept_thread_;
