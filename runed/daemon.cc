@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -23,6 +24,9 @@
 #include "common/status_macros.h"
 #include "common/version.h"
 #include "grpc/support/log.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "runed/api/admin_service.h"
 #include "runed/api/configmap_service.h"
@@ -55,6 +59,19 @@
 
 namespace rune::daemon {
 namespace {
+
+// Removes gRPC's server reflection plugin from a builder.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [](const std::unique_ptr<grpc::ServerBuilderPlugin>& p) {
+                                    return p->name() == "proto_server_reflection";
+                                  }),
+                   plugins->end());
+  }
+};
 
 // Decrypted data of a secret or configmap for instance starts; nullopt when
 // the object does not exist.
@@ -307,6 +324,11 @@ int Main(int argc, char** argv) {
   HealthService health(&authorizer, std::move(health_options));
   UnimplementedService unimplemented(&authorizer);
   grpc::ServerBuilder builder;
+  // server.reflection: grpc.reflection.v1alpha lists the API to tools such
+  // as grpcurl (unauthenticated, like GetVersion). Linking gRPC's reflection
+  // library adds its plugin to every builder; without the switch it goes.
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (!rf.server.reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   int grpc_port = 0;
   const std::string grpc_address = GrpcListenAddress(options->grpc_address);
   builder.AddListeningPort(grpc_address, *credentials, &grpc_port);

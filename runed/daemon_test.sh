@@ -1,8 +1,9 @@
 #!/bin/bash
 # runed as a process: usage errors (exit 2), fatal configuration errors
-# (exit 1), serving, SIGHUP ignored, clean SIGTERM shutdown (exit 0), busy port.
+# (exit 1), serving, SIGHUP ignored, clean SIGTERM shutdown (exit 0), busy port,
+# gRPC server reflection only with server.reflection: true.
 set -uo pipefail
-runed="$(realpath "$1")"; wait_for="$(realpath "$2")"
+runed="$(realpath "$1")"; wait_for="$(realpath "$2")"; reflection_list="$(realpath "$3")"
 work="$(mktemp -d "${TEST_TMPDIR:-/tmp}/daemon.XXXXXX")"
 failures=0
 check() {  # check <description> <expected exit> <actual exit> <pattern> <output>
@@ -54,6 +55,8 @@ check "/healthz body" 0 0 '\{"status":"ok"\}$' "$out"
 
 # A second runed on the same port fails before doing anything else.
 grpc="$(sed -n 's/.* listening grpc=\([^ ]*\) .*/\1/p' "$log")"
+out="$("$reflection_list" "$grpc" 2>&1)"; code=$?
+check "no server reflection by default" 1 $code "^UNIMPLEMENTED: unknown method /grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo$" "$out"
 out="$(timeout 10 "$runed" --config /dev/null --grpc-addr "$grpc" --http-addr "" --data-dir "$work/data2" 2>&1)"; code=$?
 check "busy gRPC port" 1 $code "level=error msg=\"cannot listen on $grpc" "$out"
 out="$(timeout 10 "$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr "$http" --data-dir "$work/data2" 2>&1)"; code=$?
@@ -94,5 +97,19 @@ kill -TERM $pid
 wait $pid; code=$?
 trap - EXIT
 check "generated KEK: clean shutdown" 0 $code 'msg="stopped"' "$(cat "$log")"
+
+# server.reflection: true lists every API service.
+printf 'server:\n  reflection: true\n' >"$work/reflection.yaml"
+log="$work/reflection.log"
+"$runed" --config "$work/reflection.yaml" --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/reflection" 2>"$log" &
+pid=$!
+trap 'kill -KILL $pid 2>/dev/null' EXIT
+grpc="$("$wait_for" "$log" grpc)"
+out="$("$reflection_list" "$grpc" 2>&1)"; code=$?
+check "server reflection lists the API" 0 $code '^rune\.api\.ServiceService$' "$out"
+check "server reflection lists itself" 0 $code '^grpc\.reflection\.v1alpha\.ServerReflection$' "$out"
+kill -TERM $pid
+wait $pid
+trap - EXIT
 
 if [ "$failures" -ne 0 ]; then echo "$failures check(s) failed" >&2; exit 1; fi

@@ -9,6 +9,7 @@
 #include "proto/api_descriptors.h"
 #include "runed/api/call.h"
 #include "runed/api/request_id.h"
+#include "runed/auth/rbac.h"
 
 namespace rune::daemon {
 namespace {
@@ -116,7 +117,12 @@ absl::Status UnimplementedError(absl::string_view method) {
 
 grpc::ServerGenericBidiReactor* UnimplementedService::CreateReactor(
     grpc::GenericCallbackServerContext* ctx) {
-  if (authz_ == nullptr) return new FinishReactor(UnimplementedStatus(ctx->method()));
+  // A method outside runed's API (another client's, or gRPC's reflection
+  // when server.reflection is off) has no rule to check: gRPC's answer to an
+  // unknown method, without authentication.
+  if (authz_ == nullptr || auth::FindRpcRule(ctx->method()) == nullptr) {
+    return new FinishReactor(UnimplementedStatus(ctx->method()));
+  }
   return new AuthorizingReactor(ctx, authz_);
 }
 
