@@ -154,10 +154,14 @@ rune_release = rule(
         "license_covers": attr.string_list_dict(
             doc = "component -> the '@repo' or '@repo//third_party/x' keys of linked code it covers",
         ),
+        # "host", not "exec": with --distinct_host_configuration=false the host
+        # configuration is the target one, so the tool reuses the objects
+        # (BoringSSL, abseil, zlib) already built for rune and runed instead of
+        # compiling them again in an exec configuration.
         "_make_tarball": attr.label(
             default = "//release:make_tarball",
             executable = True,
-            cfg = "exec",
+            cfg = "host",
         ),
     },
 )
