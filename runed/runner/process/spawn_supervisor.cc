@@ -52,11 +52,19 @@ absl::StatusOr<SuperviseReply> SpawnSupervisor(const std::string& runed_path,
     ::close(req[1]);
     return absl::InternalError("pipe: " + ErrnoText(e));
   }
+  // Opened here, not by the spawn: a missing /dev/null (a bare root) must not
+  // read as a missing runed binary.
+  const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (devnull < 0) {
+    const int e = errno;
+    for (int fd : {req[0], req[1], rep[0], rep[1]}) ::close(fd);
+    return absl::InternalError("failed to start process: open /dev/null: " + ErrnoText(e));
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, req[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, rep[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, devnull, STDERR_FILENO);
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -79,6 +87,7 @@ absl::StatusOr<SuperviseReply> SpawnSupervisor(const std::string& runed_path,
   posix_spawnattr_destroy(&attr);
   ::close(req[0]);
   ::close(rep[1]);
+  ::close(devnull);
   if (rc != 0) {
     ::close(req[1]);
     ::close(rep[0]);
