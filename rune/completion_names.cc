@@ -30,127 +30,111 @@ constexpr absl::Duration kDefaultBudget = absl::Milliseconds(300);
 // How long past the deadline a fetch may take to notice it and close.
 constexpr absl::Duration kJoinGrace = absl::Milliseconds(20);
 
-// One RPC under the request's deadline: the connection's token, our deadline.
-template <typename Stub, typename Request, typename Response>
-bool Call(Connection& conn, Stub* stub,
-          grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
-          const Request& request, Response* response, absl::Time deadline) {
+// One list RPC of `Service` under the request's deadline (the connection's
+// token, not its --request-timeout); `add` reads the answer.
+template <typename Service, typename Request, typename Response, typename Add>
+void List(Connection& conn, absl::Time deadline,
+          grpc::Status (Service::Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
+          const Request& request, Add add) {
+  auto stub = Service::NewStub(conn.channel());
   grpc::ClientContext ctx;
-  conn.PrepareStream(&ctx);  // the token only; no --request-timeout deadline
+  conn.PrepareStream(&ctx);
   ctx.set_deadline(absl::ToChronoTime(deadline));
-  return (stub->*rpc)(&ctx, request, response).ok();
-}
-
-void AddServices(Connection& conn, absl::Time deadline, std::vector<Candidate>* out) {
-  auto stub = api::ServiceService::NewStub(conn.channel());
-  api::ListServicesRequest request;
-  request.set_namespace_(conn.settings().namespace_name);
-  api::ListServicesResponse response;
-  if (!Call(conn, stub.get(), &api::ServiceService::Stub::ListServices, request, &response,
-            deadline)) {
-    return;
-  }
-  for (const api::Service& s : response.services()) {
-    out->push_back({s.spec().name(), common::spec::PhaseName(s.status().phase())});
-  }
-}
-
-// Instances by ID (`get instances`, `delete instance`) or by name (logs,
-// exec and health targets, where a name reads better and resolves the same).
-void AddInstances(Connection& conn, absl::Time deadline, bool by_name,
-                  std::vector<Candidate>* out) {
-  auto stub = api::InstanceService::NewStub(conn.channel());
-  api::ListInstancesRequest request;
-  request.set_namespace_(conn.settings().namespace_name);
-  api::ListInstancesResponse response;
-  if (!Call(conn, stub.get(), &api::InstanceService::Stub::ListInstances, request, &response,
-            deadline)) {
-    return;
-  }
-  for (const api::Instance& i : response.instances()) {
-    const std::string state = common::spec::InstanceStateName(i.status());
-    if (by_name) {
-      out->push_back({i.name(), "instance, " + state});
-    } else {
-      out->push_back({i.id(), i.name() + ", " + state});
-    }
-  }
+  Response response;
+  if ((stub.get()->*rpc)(&ctx, request, &response).ok()) add(response);
 }
 
 std::vector<Candidate> Fetch(Connection& conn, Completion kind, absl::Time deadline) {
   std::vector<Candidate> out;
   const std::string& ns = conn.settings().namespace_name;
+  auto services = [&] {
+    api::ListServicesRequest request;
+    request.set_namespace_(ns);
+    List<api::ServiceService>(conn, deadline, &api::ServiceService::Stub::ListServices, request,
+                              [&](const api::ListServicesResponse& r) {
+                                for (const api::Service& s : r.services()) {
+                                  out.push_back({s.spec().name(),
+                                                 common::spec::PhaseName(s.status().phase())});
+                                }
+                              });
+  };
+  // Instances by ID (`get instances`, `delete instance`) or by name (logs,
+  // exec and health targets, where a name reads better and resolves the same).
+  auto instances = [&](bool by_name) {
+    api::ListInstancesRequest request;
+    request.set_namespace_(ns);
+    List<api::InstanceService>(
+        conn, deadline, &api::InstanceService::Stub::ListInstances, request,
+        [&](const api::ListInstancesResponse& r) {
+          for (const api::Instance& i : r.instances()) {
+            const std::string state = common::spec::InstanceStateName(i.status());
+            out.push_back(by_name ? Candidate{i.name(), "instance, " + state}
+                                  : Candidate{i.id(), i.name() + ", " + state});
+          }
+        });
+  };
   switch (kind) {
     case Completion::kServices:
-      AddServices(conn, deadline, &out);
+      services();
       break;
     case Completion::kInstances:
-      AddInstances(conn, deadline, false, &out);
+      instances(false);
       break;
     case Completion::kServicesAndInstances:
-      AddServices(conn, deadline, &out);
-      AddInstances(conn, deadline, true, &out);
+      services();
+      instances(true);
       break;
-    case Completion::kNamespaces: {
-      auto stub = api::NamespaceService::NewStub(conn.channel());
-      api::ListNamespacesResponse response;
-      if (Call(conn, stub.get(), &api::NamespaceService::Stub::ListNamespaces,
-               api::ListNamespacesRequest(), &response, deadline)) {
-        for (const api::Namespace& n : response.namespaces()) {
-          out.push_back({n.name(), n.description()});
-        }
-      }
+    case Completion::kNamespaces:
+      List<api::NamespaceService>(conn, deadline, &api::NamespaceService::Stub::ListNamespaces,
+                                  api::ListNamespacesRequest(),
+                                  [&](const api::ListNamespacesResponse& r) {
+                                    for (const api::Namespace& n : r.namespaces()) {
+                                      out.push_back({n.name(), n.description()});
+                                    }
+                                  });
       break;
-    }
     case Completion::kSecrets: {
-      auto stub = api::SecretService::NewStub(conn.channel());
       api::ListSecretsRequest request;
       request.set_namespace_(ns);
-      api::ListSecretsResponse response;
-      if (Call(conn, stub.get(), &api::SecretService::Stub::ListSecrets, request, &response,
-               deadline)) {
-        for (const api::SecretInfo& s : response.secrets()) out.push_back({s.name(), s.namespace_()});
-      }
+      List<api::SecretService>(conn, deadline, &api::SecretService::Stub::ListSecrets, request,
+                               [&](const api::ListSecretsResponse& r) {
+                                 for (const api::SecretInfo& s : r.secrets()) {
+                                   out.push_back({s.name(), s.namespace_()});
+                                 }
+                               });
       break;
     }
     case Completion::kConfigmaps: {
-      auto stub = api::ConfigmapService::NewStub(conn.channel());
       api::ListConfigmapsRequest request;
       request.set_namespace_(ns);
-      api::ListConfigmapsResponse response;
-      if (Call(conn, stub.get(), &api::ConfigmapService::Stub::ListConfigmaps, request, &response,
-               deadline)) {
-        for (const api::Configmap& c : response.configmaps()) out.push_back({c.name(), c.namespace_()});
-      }
+      List<api::ConfigmapService>(conn, deadline, &api::ConfigmapService::Stub::ListConfigmaps,
+                                  request, [&](const api::ListConfigmapsResponse& r) {
+                                    for (const api::Configmap& c : r.configmaps()) {
+                                      out.push_back({c.name(), c.namespace_()});
+                                    }
+                                  });
       break;
     }
-    case Completion::kUsers: {
-      auto stub = api::AdminService::NewStub(conn.channel());
-      api::ListUsersResponse response;
-      if (Call(conn, stub.get(), &api::AdminService::Stub::ListUsers, api::ListUsersRequest(),
-               &response, deadline)) {
-        for (const api::User& u : response.users()) out.push_back({u.name(), u.email()});
-      }
+    case Completion::kUsers:
+      List<api::AdminService>(conn, deadline, &api::AdminService::Stub::ListUsers,
+                              api::ListUsersRequest(), [&](const api::ListUsersResponse& r) {
+                                for (const api::User& u : r.users()) out.push_back({u.name(), u.email()});
+                              });
       break;
-    }
-    case Completion::kPolicies: {
-      auto stub = api::AdminService::NewStub(conn.channel());
-      api::ListPoliciesResponse response;
-      if (Call(conn, stub.get(), &api::AdminService::Stub::ListPolicies,
-               api::ListPoliciesRequest(), &response, deadline)) {
-        for (const api::Policy& p : response.policies()) out.push_back({p.name(), p.description()});
-      }
+    case Completion::kPolicies:
+      List<api::AdminService>(conn, deadline, &api::AdminService::Stub::ListPolicies,
+                              api::ListPoliciesRequest(), [&](const api::ListPoliciesResponse& r) {
+                                for (const api::Policy& p : r.policies()) {
+                                  out.push_back({p.name(), p.description()});
+                                }
+                              });
       break;
-    }
-    case Completion::kTokens: {
-      auto stub = api::AdminService::NewStub(conn.channel());
-      api::ListTokensResponse response;
-      if (Call(conn, stub.get(), &api::AdminService::Stub::ListTokens, api::ListTokensRequest(),
-               &response, deadline)) {
-        for (const api::TokenInfo& t : response.tokens()) out.push_back({t.id(), t.name()});
-      }
+    case Completion::kTokens:
+      List<api::AdminService>(conn, deadline, &api::AdminService::Stub::ListTokens,
+                              api::ListTokensRequest(), [&](const api::ListTokensResponse& r) {
+                                for (const api::TokenInfo& t : r.tokens()) out.push_back({t.id(), t.name()});
+                              });
       break;
-    }
     default:
       break;
   }
