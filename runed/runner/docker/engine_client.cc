@@ -267,7 +267,6 @@ struct Result {
   EngineResponse response;
   Fd fd;             // the connection (kept open for hijack)
   std::string rest;  // hijack: bytes read past the head
-  bool cancelled = false;
 };
 
 std::string RequestText(const Request& request, const std::string& body) {
@@ -292,14 +291,6 @@ std::string RequestText(const Request& request, const std::string& body) {
 // the head only (hijack).
 absl::StatusOr<Result> Run(Fd fd, const Request& request) {
   const std::string what = absl::StrCat(request.method, " ", request.target);
-  if (!ValidTarget(request.target)) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid engine request path \"", request.target, "\""));
-  }
-  for (const auto& [name, value] : request.headers) {
-    if (!ValidHeader(name, value)) {
-      return absl::InvalidArgumentError(absl::StrCat("invalid engine request header \"", name, "\""));
-    }
-  }
   const absl::Time start = absl::Now();
   const absl::Time head_deadline = start + request.head_limit;
   const absl::Time body_deadline = start + request.body_limit;
@@ -318,10 +309,7 @@ absl::StatusOr<Result> Run(Fd fd, const Request& request) {
   parser.data = &exchange;
   std::string buffer(kReadSize, '\0');
   while (true) {
-    if (request.cancel != nullptr && request.cancel->load()) {
-      result.cancelled = true;
-      break;
-    }
+    if (request.cancel != nullptr && request.cancel->load()) break;
     const absl::Time deadline = exchange.head_done ? body_deadline : head_deadline;
     const absl::Duration limit = exchange.head_done ? request.body_limit : request.head_limit;
     const int ms = PollMillis(deadline, request.cancel != nullptr ? kCancelPoll : absl::InfiniteDuration());
@@ -366,6 +354,22 @@ absl::StatusOr<Result> Run(Fd fd, const Request& request) {
   Finish(result.response);
   result.fd = std::move(fd);
   return result;
+}
+
+// Connects to the engine and runs `request`; a request line or header that
+// would break the HTTP framing is InvalidArgument before anything is sent.
+absl::StatusOr<Result> Send(const std::string& socket, absl::Duration connect_limit, const Request& request) {
+  if (!ValidTarget(request.target)) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid engine request path \"", request.target, "\""));
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (!ValidHeader(name, value)) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid engine request header \"", name, "\""));
+    }
+  }
+  absl::StatusOr<Fd> fd = Connect(socket, absl::Now() + connect_limit);
+  if (!fd.ok()) return fd.status();
+  return Run(*std::move(fd), request);
 }
 
 // "1.43" → {1, 43}; {-1, -1} when malformed.
@@ -490,9 +494,7 @@ absl::StatusOr<EngineResponse> EngineClient::Call(absl::string_view method, absl
   request.headers = headers;
   request.head_limit = timeout;
   request.body_limit = timeout;
-  absl::StatusOr<Fd> fd = Connect(options_.socket, absl::Now() + std::min(timeout, options_.request_timeout));
-  if (!fd.ok()) return fd.status();
-  absl::StatusOr<Result> result = Run(*std::move(fd), request);
+  absl::StatusOr<Result> result = Send(options_.socket, std::min(timeout, options_.request_timeout), request);
   if (!result.ok()) return result.status();
   return std::move(result->response);
 }
@@ -509,9 +511,7 @@ absl::StatusOr<EngineResponse> EngineClient::Stream(absl::string_view method, ab
   request.head_limit = options_.request_timeout;
   request.on_chunk = &on_chunk;
   request.cancel = cancel;
-  absl::StatusOr<Fd> fd = Connect(options_.socket, absl::Now() + options_.request_timeout);
-  if (!fd.ok()) return fd.status();
-  absl::StatusOr<Result> result = Run(*std::move(fd), request);
+  absl::StatusOr<Result> result = Send(options_.socket, options_.request_timeout, request);
   if (!result.ok()) return result.status();
   return std::move(result->response);
 }
@@ -524,9 +524,7 @@ absl::StatusOr<HijackedStream> EngineClient::Hijack(absl::string_view path, cons
   request.mode = Mode::kHijack;
   request.head_limit = options_.request_timeout;
   request.body_limit = options_.request_timeout;
-  absl::StatusOr<Fd> fd = Connect(options_.socket, absl::Now() + options_.request_timeout);
-  if (!fd.ok()) return fd.status();
-  absl::StatusOr<Result> result = Run(*std::move(fd), request);
+  absl::StatusOr<Result> result = Send(options_.socket, options_.request_timeout, request);
   if (!result.ok()) return result.status();
   const EngineResponse& response = result->response;
   if (response.status >= 400) return absl::FailedPreconditionError(response.message);
