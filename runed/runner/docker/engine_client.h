@@ -9,7 +9,7 @@
 //   absl::StatusOr<EngineResponse> r = engine.Call("GET", "/containers/json?all=1");
 //   if (r->status == 200) … r->json.list_value() …
 //   engine.Stream("GET", "/events?filters=…", [](absl::string_view chunk) { … return true; });
-//   absl::StatusOr<HijackedStream> exec = engine.Hijack("POST", "/exec/<id>/start", body);
+//   absl::StatusOr<HijackedStream> exec = engine.Hijack("/exec/<id>/start", body);
 //
 // Errors: Unavailable `<reason>` when the socket cannot be reached (the
 // reason completes `docker runner unavailable: <reason>`, e.g. `cannot
