@@ -1,8 +1,8 @@
 // The runner interface the orchestrator drives (SPEC §5.8, §5.9, §5.10):
 // start, stop and remove one instance, re-adopt instances that outlived a
 // runed restart, report exits through a callback, and run exec sessions in an
-// instance. The process runner (runner/process/) implements it today; the
-// Docker runner implements the same interface.
+// instance. The process runner (runner/process/) and the Docker runner
+// (runner/docker/) implement it; RunnerSet (runner_set.h) routes between them.
 //
 //   runner->SetExitCallback([&](const InstanceKey& key, const ExitStatus& s) {
 //     orchestrator.OnExit(key, s);   // called from the runner's event thread
@@ -58,6 +58,7 @@ struct Mount {
 struct StartSpec {
   std::string ns;
   std::string service;
+  std::string service_id;  // the service's metadata.id (label `rune.service.id`)
   std::string id;    // `<service>-instance-<8 hex>`
   std::string name;  // `<service>-<ordinal>`
   int ordinal = 0;
@@ -86,6 +87,8 @@ struct ExitStatus {
 struct Started {
   int64_t pid = 0;  // the service process (not its supervisor)
   absl::Time started_at;
+  std::string container_id;  // containers: the engine's container ID
+  std::string ip;            // containers: the address on docker.network ("" = host network)
   // Set when the runner had to weaken the spec, e.g.
   // `resource limits not enforced: cgroup v2 delegation unavailable`.
   std::string message;
