@@ -47,7 +47,10 @@
 #include "runed/logging.h"
 #include "runed/logstore/log_store.h"
 #include "runed/orchestrator/orchestrator.h"
+#include "runed/runner/docker/docker_runner.h"
+#include "runed/runner/docker/engine_client.h"
 #include "runed/runner/process/process_runner.h"
+#include "runed/runner/runner_set.h"
 #include "runed/net_address.h"
 #include "runed/options.h"
 #include "runed/rest/gateway.h"
@@ -245,6 +248,27 @@ int Main(int argc, char** argv) {
   auto process_runner = std::make_unique<runner::process::ProcessRunner>(
       std::move(self_path), options->data_dir,
       rf.logs.max_bytes_per_instance, geteuid() == 0);
+  // The Docker runner (SPEC §5.3 step 6): an engine that does not answer is
+  // a warning; the runner retries every 30 s and image instances wait for it.
+  std::unique_ptr<docker::EngineClient> engine;
+  std::unique_ptr<docker::DockerRunner> docker_runner;
+  if (rf.docker.enabled) {
+    docker::EngineOptions engine_options;
+    engine_options.socket = rf.docker.socket;
+    engine_options.api_version = rf.docker.api_version;
+    engine_options.fallback_api_version = rf.docker.fallback_api_version;
+    engine_options.negotiation_timeout = absl::Seconds(rf.docker.negotiation_timeout_seconds);
+    engine = std::make_unique<docker::EngineClient>(std::move(engine_options));
+    docker::DockerRunnerOptions docker_options;
+    docker_options.network = rf.docker.network;
+    docker_options.log_path = [&log_store](const runner::InstanceKey& key) {
+      return log_store.PathOf(key.ns, key.id);
+    };
+    docker_options.log_max_bytes = rf.logs.max_bytes_per_instance;
+    docker_runner = std::make_unique<docker::DockerRunner>(engine.get(), std::move(docker_options));
+    (void)docker_runner->Connect();  // a failure is logged by the runner
+  }
+  runner::RunnerSet runners(process_runner.get(), docker_runner.get());
   auth::Identity identity(db.get());
   auth::Authorizer authorizer(
       &identity, auth::AuthConfig{rf.auth.enabled, rf.auth.allow_remote_admin,
@@ -266,7 +290,12 @@ int Main(int argc, char** argv) {
 
   OrchestratorDeps orchestrator_deps;
   orchestrator_deps.store = db.get();
-  orchestrator_deps.runner = process_runner.get();
+  orchestrator_deps.runner = &runners;
+  if (docker_runner != nullptr) {
+    orchestrator_deps.docker_unavailable = [docker = docker_runner.get()] {
+      return docker->availability().reason;
+    };
+  }
   orchestrator_deps.secrets = DataReaderOf(secret_store.get());
   orchestrator_deps.configmaps = DataReaderOf(configmap_store.get());
   orchestrator_deps.instance_created = [&log_store](const api::Instance& i) {
@@ -283,7 +312,12 @@ int Main(int argc, char** argv) {
   orchestrator_options.stop_grace_period = rf.orchestrator.stop_grace_period;
   orchestrator_options.max_parallel_starts = static_cast<int>(rf.orchestrator.max_parallel_starts);
   orchestrator_options.process_enabled = rf.process_enabled;
+  orchestrator_options.docker_enabled = rf.docker.enabled;
   Orchestrator orchestrator(std::move(orchestrator_deps), orchestrator_options);
+  // Image instances waiting for the engine start as soon as it is back.
+  if (docker_runner != nullptr) {
+    docker_runner->SetAvailabilityCallback([&orchestrator] { orchestrator.Resync(); });
+  }
   service_options.restart = [&orchestrator](absl::string_view ns, absl::string_view name,
                                             bool rolling) {
     return orchestrator.Restart(ns, name, rolling);
@@ -296,7 +330,7 @@ int Main(int argc, char** argv) {
   instances.SetDeleteInstance(
       [&orchestrator](const api::DeleteInstanceRequest& r) { return orchestrator.DeleteInstance(r); });
   LogServiceImpl log_service(db.get(), &authorizer, &log_store);
-  ExecServiceImpl exec_service(db.get(), &authorizer, process_runner.get());
+  ExecServiceImpl exec_service(db.get(), &authorizer, &runners);
   SecretServiceImpl secret_service(secret_store.get(), &authorizer, service_options.limits.secret);
   ConfigmapServiceImpl configmap_service(configmap_store.get(), &authorizer,
                                          service_options.limits.config);
@@ -307,14 +341,17 @@ int Main(int argc, char** argv) {
   health_options.store = db.get();
   health_options.probes = orchestrator.probes();
   health_options.started_at = started_at;
-  health_options.runners = [&rf] {
-    // The Docker runner is not built yet: enabled in the runefile or not, it
-    // cannot run instances.
+  health_options.runners = [&rf, docker = docker_runner.get()] {
     std::vector<api::RunnerHealth> runners(2);
     runners[0].set_name("docker");
     runners[0].set_enabled(rf.docker.enabled);
-    runners[0].set_message(rf.docker.enabled ? kDockerRunnerUnavailable
-                                             : "disabled in the runefile");
+    if (docker != nullptr) {
+      const docker::DockerRunner::Availability a = docker->availability();
+      runners[0].set_available(a.available);
+      runners[0].set_message(a.reason);
+    } else {
+      runners[0].set_message("disabled in the runefile");
+    }
     runners[1].set_name("process");
     runners[1].set_enabled(rf.process_enabled);
     runners[1].set_available(rf.process_enabled);
@@ -409,6 +446,11 @@ int Main(int argc, char** argv) {
   server->Shutdown(absl::ToChronoTime(absl::Now() + rf.server.shutdown_timeout));
   server->Wait();
   orchestrator.Shutdown(options->stop_instances_on_exit);
+  if (docker_runner != nullptr) {
+    // The orchestrator goes before the runner: no more calls into it.
+    docker_runner->SetAvailabilityCallback(nullptr);
+    docker_runner->SetExitCallback(nullptr);
+  }
   log_pruner.join();
   if (http != nullptr) http->Stop();
   gateway.Connect(nullptr);  // the in-process channel goes before the server

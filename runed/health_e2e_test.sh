@@ -8,7 +8,9 @@ set -uo pipefail
 source "$4"
 init_process_test health "$1" "$2" "$3"
 
-start_runed
+# No Docker engine answers on this socket: the node is Degraded.
+printf 'docker:\n  socket: /nonexistent/docker.sock\n' >"$work/runefile.yaml"
+start_runed "$work/runefile.yaml"
 "$rune" admin bootstrap --out-file "$work/t" --api-server "$addr" >/dev/null
 "$rune" login local --server "$addr" --token-file "$work/t" >/dev/null
 
@@ -61,7 +63,7 @@ check "node row" '^local +Degraded +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9](Mi|Gi) +[0-9
 out="$("$rune" health -o json 2>&1)"
 for key in '"kind": "NODE"' '"name": "local"' '"status": "DEGRADED"' '"cpuCount": [0-9]+' \
   '"memoryBytes": "[0-9]+"' '"memoryTotalBytes": "[0-9]+"' '"uptime": "[0-9.]+s"' \
-  '"startedAt": "[0-9T:.-]+Z"' '"name": "docker"' '"message": "the docker runner is not built yet"' \
+  '"startedAt": "[0-9T:.-]+Z"' '"name": "docker"' "\"message\": \"cannot connect to /nonexistent/docker.sock: no such file or directory\"" \
   '"name": "process"' '"available": true'; do
   check "node JSON has $key" "^ +$key,?\$"
 done

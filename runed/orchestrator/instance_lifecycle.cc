@@ -110,8 +110,31 @@ void Orchestrator::Impl::FailStart(Instance& inst, const std::string& message) {
   rt.exit = exit;
 }
 
+absl::Status Orchestrator::Impl::WaitForRunner(Instance& inst, const std::string& message) {
+  {
+    absl::MutexLock lock(&mu_);
+    Runtime& rt = runtime_[{inst.namespace_(), inst.id()}];
+    rt.service = inst.service();
+    rt.running = false;
+    rt.restart_pending = false;
+  }
+  if (inst.status() == Instance::FAILED && inst.message() == message) return absl::OkStatus();
+  inst.set_status(Instance::FAILED);
+  inst.set_ready(false);
+  inst.set_message(message);
+  inst.set_last_failure_message(message);
+  return PutInstance(inst);
+}
+
 absl::Status Orchestrator::Impl::StartInstance(const api::Service& svc, Instance& inst) {
   const InstanceKey key{inst.namespace_(), inst.id()};
+  const bool image = !svc.spec().has_process();
+  // An unreachable engine: the instance waits for it (no backoff, no
+  // restart counted) and starts once the engine is back.
+  if (image && options_.docker_enabled && deps_.docker_unavailable) {
+    const std::string why = deps_.docker_unavailable();
+    if (!why.empty()) return WaitForRunner(inst, absl::StrCat(kDockerUnavailablePrefix, why));
+  }
   {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
@@ -158,13 +181,14 @@ absl::Status Orchestrator::Impl::StartInstance(const api::Service& svc, Instance
   runner::StartSpec start;
   start.ns = inst.namespace_();
   start.service = inst.service();
+  start.service_id = svc.metadata().id();
   start.id = inst.id();
   start.name = inst.name();
   start.ordinal = inst.ordinal();
   start.generation = inst.generation();
   start.spec = spec;
-  if (!options_.process_enabled) {
-    FailStart(inst, "process runner is disabled on this server");
+  if (image ? !options_.docker_enabled : !options_.process_enabled) {
+    FailStart(inst, absl::StrCat(image ? "docker" : "process", " runner is disabled on this server"));
     return absl::OkStatus();
   }
   absl::StatusOr<std::vector<std::string>> env =
@@ -179,12 +203,21 @@ absl::Status Orchestrator::Impl::StartInstance(const api::Service& svc, Instance
         return deps_.runner->Start(start);
       }()
                   : absl::StatusOr<runner::Started>(mounts.status());
+  if (!started.ok() && image && absl::IsUnavailable(started.status()) &&
+      absl::StartsWith(started.status().message(), kDockerUnavailablePrefix)) {
+    return WaitForRunner(inst, std::string(started.status().message()));
+  }
   if (!started.ok()) {
     FailStart(inst, std::string(started.status().message()));
     return absl::OkStatus();  // Absorb() turns it into Failed + backoff
   }
   inst.set_status(Instance::RUNNING);
-  inst.set_pid(started->pid);
+  if (started->container_id.empty()) {
+    inst.set_pid(started->pid);
+  } else {
+    inst.set_container_id(started->container_id);
+  }
+  inst.set_ip(started->ip);
   common::ToTimestamp(started->started_at, inst.mutable_started_at());
   inst.clear_finished_at();
   inst.set_message(started->message);
@@ -198,7 +231,7 @@ absl::Status Orchestrator::Impl::StartInstance(const api::Service& svc, Instance
     }
   }
   RUNE_RETURN_IF_ERROR(PutInstance(inst));
-  probes_.Watch(key, spec, started->started_at);
+  probes_.Watch(key, spec, started->started_at, started->ip.empty() ? "127.0.0.1" : started->ip);
   return absl::OkStatus();
 }
 

@@ -42,7 +42,15 @@ absl::Status Orchestrator::Impl::Start() {
         if (inst->status() == Instance::STOPPING) rt.stop_requested = true;
         continue;
       }
-      if (!HasProcess(*inst)) continue;
+      if (!HasProcess(*inst)) {
+        // Waiting out a restart delay when runed stopped: the delay lived
+        // in memory, so the restart happens now.
+        if (inst->status() == Instance::FAILED && absl::StartsWith(inst->message(), "restarting in ")) {
+          rt.restart_pending = true;
+          rt.backoff_until = absl::Now();
+        }
+        continue;
+      }
       runner::ExitStatus exit;
       if (it != found.end()) {
         exit = it->second.exit;
@@ -87,7 +95,7 @@ absl::Status Orchestrator::Impl::Start() {
         absl::StatusOr<api::ServiceHistoryEntry> e = ParseHistory(**h);
         if (e.ok()) spec = e->spec();
       }
-      probes_.Watch(key, spec, since);
+      probes_.Watch(key, spec, since, inst->ip().empty() ? "127.0.0.1" : inst->ip());
     }
   }
 
@@ -560,14 +568,6 @@ absl::Status Orchestrator::Impl::Reconcile(const std::string& ns, const std::str
       inst.set_ordinal(ordinal);
       inst.set_status(Instance::PENDING);
       common::ToTimestamp(now, inst.mutable_created_at());
-      if (!spec.has_process()) {
-        inst.set_status(Instance::FAILED);
-        inst.set_message(absl::StrCat("docker runner unavailable: ", kDockerRunnerUnavailable));
-        inst.set_last_failure_message(inst.message());
-        RUNE_RETURN_IF_ERROR(PutInstance(inst));
-        current.push_back(inst);
-        continue;
-      }
       RUNE_RETURN_IF_ERROR(PutInstance(inst));
       RUNE_RETURN_IF_ERROR(StartInstance(svc, inst));
       RUNE_ASSIGN_OR_RETURN(bool still, Absorb(spec, inst));
@@ -588,15 +588,18 @@ absl::Status Orchestrator::Impl::Reconcile(const std::string& ns, const std::str
     }
     if (inst.status() == Instance::PENDING) {
       RUNE_ASSIGN_OR_RETURN(bool blocked, inst.has_started_at() ? false : gated());
-      if (!blocked && spec.has_process()) {
+      if (!blocked) {
         RUNE_RETURN_IF_ERROR(StartInstance(svc, inst));
         RUNE_RETURN_IF_ERROR(Absorb(spec, inst).status());
       }
-    } else if (restart_due && spec.has_process()) {
+    } else if (restart_due) {
       RUNE_RETURN_IF_ERROR(StartInstance(svc, inst));
       RUNE_RETURN_IF_ERROR(Absorb(spec, inst).status());
     } else if (restart_pending) {
       At(backoff_until, ns, name);
+    } else if (WaitingForRunner(inst)) {
+      RUNE_RETURN_IF_ERROR(StartInstance(svc, inst));
+      RUNE_RETURN_IF_ERROR(Absorb(spec, inst).status());
     }
     if (!old.empty()) {
       if (ready) {
@@ -777,6 +780,7 @@ bool Orchestrator::FirstPassDone() const { return impl_->FirstPassDone(); }
 void Orchestrator::Enqueue(absl::string_view ns, absl::string_view name) {
   impl_->Enqueue(ns, name);
 }
+void Orchestrator::Resync() { impl_->Resync(); }
 absl::StatusOr<std::vector<std::string>> Orchestrator::Restart(absl::string_view ns,
                                                                absl::string_view name,
                                                                bool rolling) {

@@ -37,9 +37,10 @@
 
 namespace rune::daemon {
 
-// Why image services cannot run yet: instances fail with
-// `docker runner unavailable: <this>`, and node health reports it.
-inline constexpr char kDockerRunnerUnavailable[] = "the docker runner is not built yet";
+// The start of the message of an instance waiting for an unreachable Docker
+// engine (SPEC §2.6): `docker runner unavailable: <reason>`. Such an
+// instance is started again once the engine is back, without backoff.
+inline constexpr char kDockerUnavailablePrefix[] = "docker runner unavailable: ";
 
 struct OrchestratorOptions {
   absl::Duration resync_interval = absl::Seconds(30);
@@ -47,13 +48,21 @@ struct OrchestratorOptions {
   absl::Duration stop_grace_period = absl::Seconds(10);
   int max_parallel_starts = 4;
   int workers = 4;
-  // runefile process.enabled: false fails process instances with M22's text.
+  // runefile process.enabled / docker.enabled: false fails the instances of
+  // that runner with M22's text.
   bool process_enabled = true;
+  bool docker_enabled = true;
 };
 
 struct OrchestratorDeps {
   store::Store* store = nullptr;
-  runner::Runner* runner = nullptr;  // the process runner
+  // Runs every instance: a RunnerSet routing to the process and Docker
+  // runners (tests may pass a single runner).
+  runner::Runner* runner = nullptr;
+  // Why image instances cannot start right now ("" = they can); empty
+  // function = always available. A Start that fails with Unavailable is
+  // treated alike.
+  std::function<std::string()> docker_unavailable;
   DataReader secrets;                // decrypted secret data
   DataReader configmaps;
   // Called before an instance first starts and after its record is removed
@@ -79,6 +88,10 @@ class Orchestrator {
 
   // Queues a reconcile of service `ns/name`.
   void Enqueue(absl::string_view ns, absl::string_view name);
+
+  // Queues a reconcile of every service, e.g. when the Docker engine became
+  // reachable again.
+  void Resync();
 
   // RestartService (SPEC §3.6.5): marks every live instance of the service
   // for replacement, recreate (stop all, then start) or rolling; returns

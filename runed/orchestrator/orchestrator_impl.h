@@ -57,6 +57,12 @@ inline bool HasProcess(const Instance& i) {
 
 inline std::string Seconds(absl::Duration d) { return common::FormatDuration(d); }
 
+// Failed only because the Docker engine was unreachable: started again
+// (without backoff) once it is back.
+inline bool WaitingForRunner(const Instance& i) {
+  return i.status() == Instance::FAILED && absl::StartsWith(i.message(), kDockerUnavailablePrefix);
+}
+
 }  // namespace orchestrator_internal
 
 class Orchestrator::Impl {
@@ -80,6 +86,7 @@ class Orchestrator::Impl {
     return first_pass_done_;
   }
   void Enqueue(absl::string_view ns, absl::string_view name);
+  void Resync() { EnqueueAll(); }
   absl::StatusOr<std::vector<std::string>> Restart(absl::string_view ns, absl::string_view name,
                                                    bool rolling);
   absl::StatusOr<api::DeleteInstanceResponse> DeleteInstance(const api::DeleteInstanceRequest& r);
@@ -130,6 +137,8 @@ class Orchestrator::Impl {
   absl::StatusOr<bool> Absorb(const api::ServiceSpec& spec, api::Instance& inst);
   absl::Status StartInstance(const api::Service& svc, api::Instance& inst);
   void FailStart(api::Instance& inst, const std::string& message);
+  // Records that `inst` waits for its runner (`message`), without backoff.
+  absl::Status WaitForRunner(api::Instance& inst, const std::string& message);
   // Stops the instance's process in the background; with `remove` the record
   // goes once it has stopped.
   absl::Status StopInstance(api::Instance& inst, bool remove);
