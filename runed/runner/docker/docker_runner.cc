@@ -524,12 +524,17 @@ absl::Status DockerRunner::Stop(const InstanceKey& key, absl::Duration grace) {
       "POST", absl::StrCat("/containers/", c->id, "/stop?t=", seconds), nullptr, grace + kStopSlack);
   if (!r.ok() && absl::IsUnavailable(r.status())) return r.status();
   if (r.ok() && r->status == 404) Ended(c, Lost("container removed outside runed"));
-  {
-    absl::MutexLock lock(&mu_);
-    if (mu_.AwaitWithTimeout(absl::Condition(&c->ended), kDieWait)) return absl::OkStatus();
+  // The die event ends it; without one (the events stream may be down) the
+  // engine is asked every second.
+  const absl::Time until = absl::Now() + kDieWait;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&c->ended), absl::Seconds(1))) return absl::OkStatus();
+    }
+    if (EndIfStopped(c)) return absl::OkStatus();
+    if (absl::Now() >= until) break;
   }
-  // No die event (the events stream may be down): ask the engine.
-  if (EndIfStopped(c)) return absl::OkStatus();
   if (r.ok() && r->status >= 400 && r->status != 304) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot stop instance \"", KeyText(key), "\": ", r->message));
