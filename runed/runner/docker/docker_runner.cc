@@ -1,8 +1,9 @@
 #include "runed/runner/docker/docker_runner.h"
 
-#include <cmath>
+#include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -266,16 +267,20 @@ void DockerRunner::OnEvent(absl::string_view line) {
     if (it == by_id_.end()) return;
     c = it->second;
   }
-  if (EndIfStopped(c)) return;
-  // Inspect unavailable: the event's own exit code.
+  // The engine may record the state a moment after it sends the event.
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    if (EndIfStopped(c)) return;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  // No usable inspect: the event's own exit code.
   const std::string code = StringField(Field(Field(*event, "Actor"), "Attributes"), "exitCode");
-  if (code.empty()) return;
+  int exit_code = 0;
+  if (!absl::SimpleAtoi(code, &exit_code)) return;
   ExitStatus s;
-  s.exit_code = std::atoi(code.c_str());
-  s.message = absl::StrCat("exit code ", s.exit_code);
+  s.exit_code = exit_code;
+  s.message = absl::StrCat("exit code ", exit_code);
   s.finished_at = absl::Now();
-  absl::StatusOr<EngineResponse> still = Call("GET", absl::StrCat("/containers/", c->id, "/json"));
-  if (!still.ok()) Ended(c, s);
+  Ended(c, s);
 }
 
 void DockerRunner::CheckTracked() {
