@@ -1,14 +1,17 @@
 #!/bin/bash
 # The Docker runner against a real Engine API (podman's API service on a
 # private unix socket, testing/podman_lib.sh) with a busybox image imported
-# from busybox-static: cast of an image service until ready, the container's
-# name, labels, network aliases and IP, logs, exec (exit codes, stdin, TTY,
-# 137, timeout 124), an HTTP readiness probe on the container's IP, scale up
-# and down, a crashing container restarted with backoff, `kill -9 runed` and
-# a restart that adopts the running container (same instance and container,
-# logs without gaps or duplicates, a container killed afterwards is
-# restarted), the pull failure and missing socket messages of SPEC §2.6, node
-# health, and delete removing every container.
+# from busybox-static: cast of an image service until ready; the container's
+# name, labels, Entrypoint/Cmd, resources, restart policy, network aliases
+# and IP; logs; exec (exit codes, stdout/stderr, stdin, TTY and its size,
+# 137, timeout 124); an HTTP readiness probe on the container's IP through a
+# named port's targetPort and the exposed host port; secret and config
+# mounts, securityContext user and readOnlyFS; scale up and down; a crashing
+# container restarted with backoff; `kill -9 runed` and a restart that adopts
+# the running container (same instance and container, logs without gaps or
+# duplicates, a container killed afterwards is seen and restarted); the pull
+# failure and missing socket messages of SPEC §2.6; node health; delete
+# removing every container.
 #
 # Args: rune runed runed_address.sh test_lib.sh podman_lib.sh
 set -uo pipefail
@@ -19,7 +22,7 @@ init_process_test docker "$1" "$2" "$3"
 trap 'end_process_test; stop_podman' EXIT
 start_podman
 
-net="rune-e2e"
+net="$podman_net"
 cat >"$work/runefile.yaml" <<EOF
 docker:
   socket: $podman_sock
@@ -127,20 +130,27 @@ expect "exec --timeout exits 124" 124 'Error: command timed out after 1s' -- \
   "$rune" exec echo --timeout 1s -- sleep 10
 
 # --- readiness probe on the container's IP -----------------------------------
-cat >"$work/web.yaml" <<'YAML'
+host_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+cat >"$work/web.yaml" <<EOF
 service:
   name: web
   image: localhost/busybox:test
   command: /bin/sh
   args: ["-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
   scale: 1
-  ports: [{name: http, port: 8080}]
+  ports: [{name: http, port: 80, targetPort: 8080}]
+  expose: {port: http, hostPort: $host_port, bindAddress: 127.0.0.1}
   health:
     readiness: {type: http, port: http, path: /, intervalSeconds: 1}
-YAML
+EOF
 expect "an HTTP readiness probe reaches the container's IP" 0 'service/default/web ready \(1/1 instances\)' -- \
   "$rune" cast "$work/web.yaml" --timeout 60s
 expect "the probe's last result is a success" 0 'Last result: success' -- "$rune" health web --checks
+web_ctr="rune.default.$(instance web-0 id | tr -d '"')"
+bindings="$(podman_api GET "/v1.41/containers/$web_ctr/json" | py "print(json.dumps(d['HostConfig']['PortBindings'], sort_keys=True))")"
+[ "$bindings" = "{\"8080/tcp\": [{\"HostIp\": \"127.0.0.1\", \"HostPort\": \"$host_port\"}]}" ] &&
+  ok "expose: PortBindings 127.0.0.1:$host_port -> 8080/tcp" || fail "PortBindings: $bindings"
+expect "the exposed port answers on the host" 0 '^ok$' -- curl -s -m 5 "http://127.0.0.1:$host_port/"
 
 # --- secret and config mounts, securityContext --------------------------------
 "$rune" create secret creds --from-literal password=s3cret >/dev/null || fail "create secret"

@@ -4,22 +4,38 @@
 #
 #   source testing/podman_lib.sh
 #   podman_require                  # SKIP (exit 0) on a machine without podman
-#   start_podman                    # sets $podman_sock, $podman_dir, $podman_image
+#   start_podman                    # sets $podman_sock, $podman_dir, $podman_image, $podman_net
 #   trap 'stop_podman' EXIT         # removes every container and stops the service
 #   podman ps -a                    # the podman CLI sees the same storage
 #
 # Only a missing podman (or a non-root user: the service runs rootful) skips;
 # podman installed but a service that does not answer is a failure.
+#
+# Rootful podman keeps one IPAM database and one DNS server configuration for
+# the whole host (/run/containers/networks), keyed by network name, and two
+# instances that create bridge networks at the same time pick the same bridge
+# name and subnet. So the tests name their network $podman_net (unique per
+# run), and start_podman holds a host-wide lock until stop_podman: one
+# podman test at a time.
 
 podman_image="localhost/busybox:test"
 podman_dir=""
 podman_sock=""
 podman_pid=""
+podman_net=""
+podman_lock_holder=""
+podman_lock_file=/run/lock/rune-podman-tests.lock
 
 # Applets linked into the image's /bin (all one static busybox).
 podman_applets=(sh echo sleep cat ls true false seq date env id tty stty kill mkdir httpd)
 
 podman_log() { echo "podman: $*" >&2; }
+# podman_fail <message>: logs, undoes what start_podman did so far, exits 1.
+podman_fail() {
+  podman_log "$@"
+  stop_podman
+  exit 1
+}
 
 # podman_require: exits 0 with a SKIP line when the tests cannot run here.
 podman_require() {
@@ -58,7 +74,26 @@ podman_busybox_rootfs() {
 # the API service on $podman_sock, the busybox image imported. Exits 1 with
 # the service's log when it does not answer /_ping within 30 s.
 start_podman() {
-  podman_dir="$(mktemp -d /tmp/rune-podman.XXXXXX)" || exit 1
+  # The lock belongs to a small holder process (flock -o: the command does
+  # not get the descriptor), so no service, runed or conmon started by the
+  # test inherits it; the holder ends with the test's shell at the latest.
+  local state
+  state="$(mktemp /tmp/rune-podman-lock.XXXXXX)" || exit 1
+  flock -o -w 1200 "$podman_lock_file" \
+    sh -c 'echo "$$"; while kill -0 "$1" 2>/dev/null; do sleep 1; done' sh "$$" >"$state" 2>/dev/null &
+  local flock_pid=$!
+  until [ -s "$state" ]; do
+    if ! kill -0 "$flock_pid" 2>/dev/null; then
+      podman_log "cannot take $podman_lock_file (another podman test held it for 20 minutes?)"
+      rm -f "$state"
+      exit 1
+    fi
+    sleep 0.2
+  done
+  podman_lock_holder="$(cat "$state")"
+  rm -f "$state"
+  podman_dir="$(mktemp -d /tmp/rune-podman.XXXXXX)" || podman_fail "mktemp failed"
+  podman_net="rune-test-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
   podman_sock="$podman_dir/podman.sock"
   # runc and cgroupfs: no systemd here; the default ulimits fail in this
   # environment; host networking for containers that name no network;
@@ -102,27 +137,20 @@ EOF
   for _ in $(seq 300); do
     if curl -sf --unix-socket "$podman_sock" http://d/_ping >/dev/null 2>&1; then break; fi
     if ! kill -0 "$podman_pid" 2>/dev/null; then
-      podman_log "the API service exited; its log:"; cat "$podman_dir/service.log" >&2
       podman_pid=""
-      exit 1
+      podman_fail "the API service exited; its log:"$'\n'"$(cat "$podman_dir/service.log")"
     fi
     sleep 0.1
   done
   if ! curl -sf --unix-socket "$podman_sock" http://d/_ping >/dev/null 2>&1; then
-    podman_log "the API service does not answer /_ping on $podman_sock; its log:"
-    cat "$podman_dir/service.log" >&2
-    exit 1
+    podman_fail "the API service does not answer /_ping on $podman_sock; its log:"$'\n'"$(cat "$podman_dir/service.log")"
   fi
   if ! podman_busybox_rootfs "$podman_dir/rootfs" ||
     ! tar -C "$podman_dir/rootfs" -cf "$podman_dir/busybox.tar" . ||
     ! podman import -q "$podman_dir/busybox.tar" "$podman_image" >/dev/null; then
-    podman_log "cannot build the image $podman_image"
-    exit 1
+    podman_fail "cannot build the image $podman_image"
   fi
-  if ! podman image exists "$podman_image"; then
-    podman_log "the image $podman_image is missing after the import"
-    exit 1
-  fi
+  podman image exists "$podman_image" || podman_fail "the image $podman_image is missing after the import"
 }
 
 # podman_api <method> <path> [json body]: one Engine API call, body on stdout.
@@ -138,13 +166,17 @@ podman_managed_containers() {
   podman ps -a --filter label=rune.managed=true --format '{{.Names}}'
 }
 
-# stop_podman: removes every container of this storage, stops the service,
-# ends what the service left behind (conmon keeps exec sessions for minutes,
-# aardvark-dns serves networks), unmounts and deletes the directory. Returns
-# 1 when a container could not be removed.
+# stop_podman: removes every container and network of this storage (which
+# frees their addresses in the host's IPAM database), stops the service, ends
+# what the service left behind (conmon keeps exec sessions for minutes),
+# unmounts and deletes the directory, releases the lock. Returns 1 when a
+# container could not be removed.
 stop_podman() {
-  [ -n "$podman_dir" ] || return 0
-  local rc=0 left p comm
+  local rc=0 left p comm n
+  if [ -z "$podman_dir" ]; then
+    podman_unlock
+    return 0
+  fi
   if [ -n "$podman_pid" ]; then
     podman rm -a -f -t 0 >/dev/null 2>&1
     left="$(podman ps -a -q 2>/dev/null)"
@@ -152,6 +184,9 @@ stop_podman() {
       podman_log "containers left after podman rm -a -f: $left"
       rc=1
     fi
+    for n in $(podman network ls -q 2>/dev/null); do
+      [ "$n" = podman ] || podman network rm -f "$n" >/dev/null 2>&1
+    done
     kill -TERM "$podman_pid" 2>/dev/null
     for _ in $(seq 100); do kill -0 "$podman_pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$podman_pid" 2>/dev/null
@@ -161,7 +196,7 @@ stop_podman() {
   for p in /proc/[0-9]*; do
     comm="$(cat "$p/comm" 2>/dev/null)" || continue
     case "$comm" in
-      conmon | podman | aardvark-dns | netavark | catatonit) ;;
+      conmon | podman | catatonit) ;;
       *) continue ;;
     esac
     if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$podman_dir/"; then
@@ -175,5 +210,13 @@ stop_podman() {
   rm -rf "$podman_dir"
   podman_dir=""
   unset CONTAINERS_CONF CONTAINERS_STORAGE_CONF CONTAINERS_REGISTRIES_CONF
+  podman_unlock
   return $rc
+}
+
+podman_unlock() {
+  if [ -n "$podman_lock_holder" ]; then
+    kill "$podman_lock_holder" 2>/dev/null
+    podman_lock_holder=""
+  fi
 }

@@ -35,7 +35,7 @@ start_podman
 cat >"$work/runefile.yaml" <<EOF
 docker:
   socket: $podman_sock
-  network: rune-bench
+  network: $podman_net
 EOF
 "$runed" --config "$work/runefile.yaml" --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/data" \
   --stop-instances-on-exit 2>"$work/runed.log" &
@@ -76,7 +76,7 @@ for r in $(seq "$runs"); do
   ready_us+=($(( (t1 - t0) / 1000 )))
   "$rune" delete "w$r" --timeout 60s >/dev/null
 
-  body='{"Image":"localhost/busybox:test","Entrypoint":["/bin/sh","-c","trap \"exit 0\" TERM; while true; do sleep 1; done"],"HostConfig":{"RestartPolicy":{"Name":"no"},"NetworkMode":"rune-bench"}}'
+  body='{"Image":"localhost/busybox:test","Entrypoint":["/bin/sh","-c","trap \"exit 0\" TERM; while true; do sleep 1; done"],"HostConfig":{"RestartPolicy":{"Name":"no"},"NetworkMode":"'"$podman_net"'"}}'
   t0=$(now)
   cid="$(podman_api POST "/v1.41/containers/create?name=bench-$r" "$body" | sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')"
   podman_api POST "/v1.41/containers/$cid/start" >/dev/null
