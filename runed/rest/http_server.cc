@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "http_parser.h"
+#include "runed/http/header_reader.h"
 #include "runed/logging.h"
 #include "runed/net_address.h"
 
@@ -30,18 +31,9 @@ constexpr size_t kMaxBodyBytes = 1 << 20;
 struct Exchange {
   HttpRequest request;
   std::string url;
-  std::string field;
-  std::string value;
-  bool in_value = false;
+  http::HeaderReader headers;
   bool complete = false;
   bool too_large = false;
-
-  void FlushHeader() {
-    if (!field.empty()) request.headers[absl::AsciiStrToLower(field)] = value;
-    field.clear();
-    value.clear();
-    in_value = false;
-  }
 };
 
 Exchange* Of(http_parser* p) { return static_cast<Exchange*>(p->data); }
@@ -55,20 +47,16 @@ const http_parser_settings& Settings() {
       return 0;
     };
     s.on_header_field = [](http_parser* p, const char* at, size_t n) {
-      Exchange* e = Of(p);
-      if (e->in_value) e->FlushHeader();
-      e->field.append(at, n);
+      Of(p)->headers.Field(at, n, &Of(p)->request.headers);
       return 0;
     };
     s.on_header_value = [](http_parser* p, const char* at, size_t n) {
-      Exchange* e = Of(p);
-      e->in_value = true;
-      e->value.append(at, n);
+      Of(p)->headers.Value(at, n);
       return 0;
     };
     s.on_headers_complete = [](http_parser* p) {
       Exchange* e = Of(p);
-      e->FlushHeader();
+      e->headers.Flush(&e->request.headers);
       e->request.method = http_method_str(static_cast<http_method>(p->method));
       const size_t q = e->url.find('?');
       e->request.path = e->url.substr(0, q);

@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
 #include "http_parser.h"
+#include "runed/http/header_reader.h"
 
 namespace rune::daemon::docker {
 namespace {
@@ -138,24 +139,13 @@ struct Exchange {
   Mode mode = Mode::kUnary;
   const std::function<bool(absl::string_view)>* on_chunk = nullptr;
   EngineResponse response;
-  std::string field;
-  std::string value;
-  bool in_value = false;
+  http::HeaderReader headers;
   bool head_done = false;
   bool complete = false;
   bool upgraded = false;   // hijack: the head is read, the rest is raw
   bool stopped = false;    // on_chunk asked to stop
   bool too_large = false;
 
-  void FlushHeader() {
-    if (!field.empty()) {
-      std::string& slot = response.headers[absl::AsciiStrToLower(field)];
-      slot = slot.empty() ? value : absl::StrCat(slot, ", ", value);
-    }
-    field.clear();
-    value.clear();
-    in_value = false;
-  }
   // Whether body bytes go to on_chunk rather than into the response.
   bool Streaming() const { return mode == Mode::kStream && response.status < 400; }
 };
@@ -167,20 +157,16 @@ const http_parser_settings& Settings() {
     http_parser_settings s;
     http_parser_settings_init(&s);
     s.on_header_field = [](http_parser* p, const char* at, size_t n) {
-      Exchange* e = Of(p);
-      if (e->in_value) e->FlushHeader();
-      e->field.append(at, n);
+      Of(p)->headers.Field(at, n, &Of(p)->response.headers);
       return 0;
     };
     s.on_header_value = [](http_parser* p, const char* at, size_t n) {
-      Exchange* e = Of(p);
-      e->in_value = true;
-      e->value.append(at, n);
+      Of(p)->headers.Value(at, n);
       return 0;
     };
     s.on_headers_complete = [](http_parser* p) {
       Exchange* e = Of(p);
-      e->FlushHeader();
+      e->headers.Flush(&e->response.headers);
       e->response.status = static_cast<int>(p->status_code);
       e->head_done = true;
       if (e->mode == Mode::kHijack && (p->status_code == 101 || p->status_code == 200)) {
