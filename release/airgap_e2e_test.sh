@@ -22,7 +22,9 @@ tarball="$1" sums="$2" scenario="$3"
 [[ "$tarball" == *.tar.gz ]] || { tarball="$2" sums="$1"; }
 busybox=/bin/busybox
 
-if [ ! -x "$busybox" ] || ! "$busybox" --list 2>/dev/null | grep -qx sh; then
+# grep reads the whole list: with pipefail, `grep -q` stopping early could
+# end busybox with SIGPIPE and fail the check.
+if [ ! -x "$busybox" ] || ! "$busybox" --list 2>/dev/null | grep -x sh >/dev/null; then
   echo "FAIL $busybox is missing: install Debian's busybox-static (tools/setup does)" >&2; exit 1
 fi
 if readelf -lW "$busybox" | grep -q INTERP; then
