@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "proto/service.grpc.pb.h"
 #include "rune/cli.h"
+#include "rune/cli_test_support.h"
 #include "runed/api/local_exec_runner.h"
 #include "runed/api/test_server.h"
 #include "runed/store/store.h"
@@ -27,12 +28,6 @@ using daemon::LocalExecRunner;
 using daemon::TestServer;
 using daemon::TestServerOptions;
 
-struct Result {
-  int code = 0;
-  std::string out;
-  std::string err;
-};
-
 TestServerOptions WithRunner(LocalExecRunner* runner) {
   TestServerOptions options;
   options.runner = runner;
@@ -43,11 +38,7 @@ class ExecCommandTest : public ::testing::Test {
  protected:
   ExecCommandTest()
       : server_(WithRunner(&runner_)), token_(server_.TokenFor("root")), tmp_(::testing::TempDir()) {
-    env_ = {{"RUNE_API_SERVER", server_.address()},
-            {"RUNE_TOKEN", token_},
-            {"RUNE_CLI_CONFIG", tmp_ + "/no-config.yaml"},
-            {"HOME", tmp_},
-            {"NO_COLOR", "1"}};
+    env_ = ServerEnvironment(server_.address(), token_, tmp_);
     api::ApplyServiceRequest request;
     request.mutable_spec()->set_name("api");
     request.mutable_spec()->set_image("nginx:1.25");
@@ -74,18 +65,8 @@ class ExecCommandTest : public ::testing::Test {
     runner_.SetRunning(instance.id());
   }
 
-  Result RunCli(std::vector<std::string> args, const std::string& stdin_text = "") {
-    std::istringstream in(stdin_text);
-    std::ostringstream out, err;
-    Streams io;
-    io.in = &in;
-    io.out = &out;
-    io.err = &err;
-    Result r;
-    r.code = cli::Run(args, env_, io);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
+  CliResult RunCli(std::vector<std::string> args, const std::string& stdin_text = "") {
+    return RunRune(args, env_, stdin_text);
   }
 
   // Waits until `path` exists (the remote command created it).
@@ -107,46 +88,46 @@ class ExecCommandTest : public ::testing::Test {
 };
 
 TEST_F(ExecCommandTest, ExitZero) {
-  Result r = RunCli({"exec", "api", "--", "true"});
+  CliResult r = RunCli({"exec", "api", "--", "true"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "");
 }
 
 TEST_F(ExecCommandTest, RemoteStatusAndStreamsPassThrough) {
-  Result r = RunCli({"exec", "api", "--", "sh", "-c", "echo out; echo err >&2; exit 3"});
+  CliResult r = RunCli({"exec", "api", "--", "sh", "-c", "echo out; echo err >&2; exit 3"});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.out, "out\n");
   EXPECT_EQ(r.err, "err\n");
 }
 
 TEST_F(ExecCommandTest, SignalDeathIs128PlusSignal) {
-  Result r = RunCli({"exec", "api", "--", "sh", "-c", "kill -KILL $$"});
+  CliResult r = RunCli({"exec", "api", "--", "sh", "-c", "kill -KILL $$"});
   EXPECT_EQ(r.code, 137);
   EXPECT_EQ(r.err, "");
 }
 
 TEST_F(ExecCommandTest, TimeoutIs124WithM33) {
-  Result r = RunCli({"exec", "api", "--timeout", "1s", "--", "sleep", "30"});
+  CliResult r = RunCli({"exec", "api", "--timeout", "1s", "--", "sleep", "30"});
   EXPECT_EQ(r.code, 124);
   EXPECT_EQ(r.err, "Error: command timed out after 1s\n");
 }
 
 TEST_F(ExecCommandTest, StdinIsForwardedUntilEof) {
-  Result r = RunCli({"e", "api", "cat"}, "line one\nline two");
+  CliResult r = RunCli({"e", "api", "cat"}, "line one\nline two");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "line one\nline two");
 }
 
 TEST_F(ExecCommandTest, EnvAndWorkdir) {
-  Result r = RunCli({"exec", "--env", "GREETING=hello world", "--workdir", "/tmp", "api", "--",
+  CliResult r = RunCli({"exec", "--env", "GREETING=hello world", "--workdir", "/tmp", "api", "--",
                      "sh", "-c", "echo \"$GREETING\"; pwd"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "hello world\n/tmp\n");
 }
 
 TEST_F(ExecCommandTest, ForcedTtyMergesOutput) {
-  Result r = RunCli({"exec", "-t", "api", "--", "sh", "-c", "tty; echo err >&2"});
+  CliResult r = RunCli({"exec", "-t", "api", "--", "sh", "-c", "tty; echo err >&2"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(absl::StrContains(r.out, "/dev/pts/")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "err")) << r.out;
@@ -158,7 +139,7 @@ TEST_F(ExecCommandTest, ForcedTtyMergesOutput) {
 }
 
 TEST_F(ExecCommandTest, NoTtyWithoutATerminal) {
-  Result r = RunCli({"exec", "api", "--", "true"});
+  CliResult r = RunCli({"exec", "api", "--", "true"});
   EXPECT_EQ(r.code, 0) << r.err;
   ASSERT_EQ(runner_.specs().size(), 1u);
   EXPECT_FALSE(runner_.specs()[0].tty);
@@ -170,7 +151,7 @@ TEST_F(ExecCommandTest, SigtermIsForwarded) {
   std::thread signaller([&] {
     if (AwaitFile(ready)) kill(getpid(), SIGTERM);
   });
-  Result r = RunCli({"exec", "api", "--", "sh", "-c",
+  CliResult r = RunCli({"exec", "api", "--", "sh", "-c",
                      absl::StrCat("trap 'exit 7' TERM; touch ", ready,
                                   "; while :; do sleep 0.1; done")});
   signaller.join();
@@ -187,7 +168,7 @@ TEST_F(ExecCommandTest, SecondSigintWithinTwoSecondsDetaches) {
     kill(getpid(), SIGINT);
   });
   const absl::Time start = absl::Now();
-  Result r = RunCli({"exec", "api", "--", "sh", "-c",
+  CliResult r = RunCli({"exec", "api", "--", "sh", "-c",
                      absl::StrCat("trap '' INT; touch ", ready, "; while :; do sleep 0.1; done")});
   signaller.join();
   EXPECT_EQ(r.code, 130);
@@ -196,7 +177,7 @@ TEST_F(ExecCommandTest, SecondSigintWithinTwoSecondsDetaches) {
 }
 
 TEST_F(ExecCommandTest, UnknownTargetFailsBeforeStart) {
-  Result r = RunCli({"exec", "nosuch", "--", "true"});
+  CliResult r = RunCli({"exec", "nosuch", "--", "true"});
   EXPECT_EQ(r.code, 4);
   EXPECT_TRUE(absl::StartsWith(
       r.err, "Error: service or instance \"nosuch\" not found in namespace \"default\"\n"
@@ -206,7 +187,7 @@ TEST_F(ExecCommandTest, UnknownTargetFailsBeforeStart) {
 }
 
 TEST_F(ExecCommandTest, InstanceNotRunningIsM21) {
-  Result r = RunCli({"exec", "instance/api-1", "--", "true"});
+  CliResult r = RunCli({"exec", "instance/api-1", "--", "true"});
   EXPECT_EQ(r.code, 4) << r.err;  // no instance named api-1 at all
   api::Instance stopped;
   stopped.set_id("api-instance-0000000b");

@@ -9,25 +9,16 @@
 #include "gtest/gtest.h"
 #include "re2/re2.h"
 #include "rune/cli.h"
+#include "rune/cli_test_support.h"
 #include "runed/api/test_server.h"
 
 namespace rune::cli {
 namespace {
 
-struct Result {
-  int code = 0;
-  std::string out;
-  std::string err;
-};
-
 class HealthCommandTest : public ::testing::Test {
  protected:
   HealthCommandTest() : tmp_(::testing::TempDir()) {
-    env_ = {{"RUNE_API_SERVER", server_.address()},
-            {"RUNE_TOKEN", server_.TokenFor("root")},
-            {"RUNE_CLI_CONFIG", tmp_ + "/no-config.yaml"},
-            {"HOME", tmp_},
-            {"NO_COLOR", "1"}};
+    env_ = ServerEnvironment(server_.address(), server_.TokenFor("root"), tmp_);
   }
 
   void PutService(const std::string& ns, const std::string& name, int scale,
@@ -71,19 +62,7 @@ class HealthCommandTest : public ::testing::Test {
                     .ok());
   }
 
-  Result RunCli(std::vector<std::string> args) {
-    std::istringstream in;
-    std::ostringstream out, err;
-    Streams io;
-    io.in = &in;
-    io.out = &out;
-    io.err = &err;
-    Result r;
-    r.code = rune::cli::Run(args, env_, io);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
-  }
+  CliResult RunCli(std::vector<std::string> args) { return RunRune(args, env_); }
 
   daemon::TestServer server_;
   std::string tmp_;
@@ -102,7 +81,7 @@ TEST_F(HealthCommandTest, ServiceSummaryAndChecks) {
   PutInstance("api", 0, "0000000a", true, 0);
   PutInstance("api", 1, "0000000b", false, 3);
 
-  Result r = RunCli({"health", "api"});
+  CliResult r = RunCli({"health", "api"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             "NAME   STATUS     READY   RESTARTS   AGE\n"
@@ -140,7 +119,7 @@ TEST_F(HealthCommandTest, ServiceSummaryAndChecks) {
 TEST_F(HealthCommandTest, JsonIsTheResponseInProtoJson) {
   PutService("default", "api", 1, api::ServiceStatus::RUNNING, 1);
   PutInstance("api", 0, "0000000a", true, 0);
-  Result r = RunCli({"health", "api", "-o", "json"});
+  CliResult r = RunCli({"health", "api", "-o", "json"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(RE2::FullMatch(r.out,
                              "\\{\n"
@@ -177,14 +156,14 @@ TEST_F(HealthCommandTest, JsonIsTheResponseInProtoJson) {
 TEST_F(HealthCommandTest, NodeTableAndJsonKeys) {
   for (std::vector<std::string> args : {std::vector<std::string>{"health"},
                                         std::vector<std::string>{"health", "node"}}) {
-    Result r = RunCli(args);
+    CliResult r = RunCli(args);
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_TRUE(RE2::FullMatch(r.out,
                                "NAME    STATUS    CPU +MEMORY +UPTIME\n"
                                "local   Unknown   \\d+\\.\\d{3} +\\d+\\.\\d(Mi|Gi) +0\n"))
         << r.out;
   }
-  Result r = RunCli({"health", "node", "-o", "json"});
+  CliResult r = RunCli({"health", "node", "-o", "json"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(RE2::FullMatch(r.out,
                              "\\{\n"
@@ -205,7 +184,7 @@ TEST_F(HealthCommandTest, NodeTableAndJsonKeys) {
 }
 
 TEST_F(HealthCommandTest, NotFoundAndUsage) {
-  Result r = RunCli({"health", "x"});
+  CliResult r = RunCli({"health", "x"});
   EXPECT_EQ(r.code, 4);
   EXPECT_EQ(r.out, "");
   EXPECT_TRUE(RE2::FullMatch(r.err,
@@ -230,7 +209,7 @@ TEST_F(HealthCommandTest, NotFoundAndUsage) {
 }
 
 TEST_F(HealthCommandTest, StatusOrdersBySeverityThenName) {
-  Result r = RunCli({"status"});
+  CliResult r = RunCli({"status"});
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "No services found in namespace \"default\".\n");

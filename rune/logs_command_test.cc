@@ -13,18 +13,13 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "rune/cli.h"
+#include "rune/cli_test_support.h"
 #include "rune/logs_output.h"
 #include "runed/api/streams.h"
 #include "runed/api/test_server.h"
 
 namespace rune::cli {
 namespace {
-
-struct Result {
-  int code = 0;
-  std::string out;
-  std::string err;
-};
 
 // A stream buffer another thread may read while Run() writes to it.
 class SharedBuf : public std::streambuf {
@@ -55,11 +50,7 @@ class SharedBuf : public std::streambuf {
 class LogsCommandTest : public ::testing::Test {
  protected:
   LogsCommandTest() : tmp_(::testing::TempDir()) {
-    env_ = {{"RUNE_API_SERVER", server_.address()},
-            {"RUNE_TOKEN", server_.TokenFor("root")},
-            {"RUNE_CLI_CONFIG", tmp_ + "/no-config.yaml"},
-            {"HOME", tmp_},
-            {"NO_COLOR", "1"}};
+    env_ = ServerEnvironment(server_.address(), server_.TokenFor("root"), tmp_);
     now_ = absl::Now();
     PutService("api");
     PutInstance("api", 0, "0000000a");
@@ -105,22 +96,10 @@ class LogsCommandTest : public ::testing::Test {
         << absl::ToUnixNanos(now_ - ago) << " " << stream << " " << content << "\n";
   }
 
-  Result RunCli(std::vector<std::string> args) {
-    std::istringstream in;
-    std::ostringstream out, err;
-    Streams io;
-    io.in = &in;
-    io.out = &out;
-    io.err = &err;
-    Result r;
-    r.code = rune::cli::Run(args, env_, io);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
-  }
+  CliResult RunCli(std::vector<std::string> args) { return RunRune(args, env_); }
 
   // Runs a follow in a thread until `done(out)` holds, then `stop()`.
-  Result Follow(std::vector<std::string> args, const std::function<bool(const std::string&)>& done,
+  CliResult Follow(std::vector<std::string> args, const std::function<bool(const std::string&)>& done,
                 const std::function<void()>& stop) {
     std::istringstream in;
     SharedBuf out_buf;
@@ -130,7 +109,7 @@ class LogsCommandTest : public ::testing::Test {
     io.in = &in;
     io.out = &out;
     io.err = &err;
-    Result r;
+    CliResult r;
     std::thread t([&] { r.code = rune::cli::Run(args, env_, io); });
     for (int i = 0; i < 1000 && !done(out_buf.Snapshot()); ++i) {
       absl::SleepFor(absl::Milliseconds(10));
@@ -152,7 +131,7 @@ TEST_F(LogsCommandTest, ServiceTargetsArePrefixedInstancesAreNot) {
   Write("api-instance-0000000a", absl::Minutes(3), 'o', "first");
   Write("api-instance-0000000b", absl::Minutes(2), 'e', "second");
   Write("api-instance-0000000a", absl::Minutes(1), 'o', "third");
-  Result r = RunCli({"logs", "api"});
+  CliResult r = RunCli({"logs", "api"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "[api-0] first\n[api-1] second\n[api-0] third\n");
   EXPECT_EQ(r.err, "");
@@ -162,7 +141,7 @@ TEST_F(LogsCommandTest, ServiceTargetsArePrefixedInstancesAreNot) {
   EXPECT_EQ(RunCli({"logs", "inst/api-1", "--prefix"}).out, "[api-1] second\n");
   EXPECT_EQ(RunCli({"logs", "svc/api", "--prefix=false", "--tail", "1"}).out, "third\n");
 
-  Result ts = RunCli({"logs", "api", "--timestamps", "--tail=2"});
+  CliResult ts = RunCli({"logs", "api", "--timestamps", "--tail=2"});
   google::protobuf::Timestamp second;
   second.set_seconds(absl::ToUnixSeconds(now_ - absl::Minutes(2)));
   second.set_nanos(static_cast<int32_t>(absl::ToUnixNanos(now_ - absl::Minutes(2)) % 1000000000));
@@ -172,9 +151,9 @@ TEST_F(LogsCommandTest, ServiceTargetsArePrefixedInstancesAreNot) {
 
 TEST_F(LogsCommandTest, JsonLinesReplaceInvalidUtf8TextKeepsBytes) {
   Write("api-instance-0000000b", absl::Minutes(1), 'e', "bad \xff byte");
-  Result text = RunCli({"logs", "api"});
+  CliResult text = RunCli({"logs", "api"});
   EXPECT_EQ(text.out, "[api-1] bad \xff byte\n");
-  Result json = RunCli({"logs", "api", "-o", "json"});
+  CliResult json = RunCli({"logs", "api", "-o", "json"});
   EXPECT_EQ(json.code, 0);
   google::protobuf::Timestamp ts;
   ts.set_seconds(absl::ToUnixSeconds(now_ - absl::Minutes(1)));
@@ -200,17 +179,17 @@ TEST_F(LogsCommandTest, SinceUntilGrepAndTail) {
 }
 
 TEST_F(LogsCommandTest, UsageAndTargetErrors) {
-  Result order = RunCli({"logs", "api", "--since", "5m", "--until", "10m"});
+  CliResult order = RunCli({"logs", "api", "--since", "5m", "--until", "10m"});
   EXPECT_EQ(order.code, 2);
   EXPECT_EQ(order.err,
             "Error: invalid argument \"10m\" for \"--until\" flag: must be later than --since\n"
             "Hint: run 'rune logs --help' for usage\n");
-  Result bad = RunCli({"logs", "api", "--since", "yesterday"});
+  CliResult bad = RunCli({"logs", "api", "--since", "yesterday"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_EQ(bad.err,
             "Error: invalid argument \"yesterday\" for \"--since\" flag: invalid duration or RFC "
             "3339 time\nHint: run 'rune logs --help' for usage\n");
-  Result missing = RunCli({"logs", "nope"});
+  CliResult missing = RunCli({"logs", "nope"});
   EXPECT_EQ(missing.code, 4);
   EXPECT_NE(missing.err.find("Error: service or instance \"nope\" not found in namespace "
                              "\"default\"\nHint: run 'rune get instances -n default'\n"),
@@ -222,7 +201,7 @@ TEST_F(LogsCommandTest, UsageAndTargetErrors) {
 TEST_F(LogsCommandTest, FollowPrintsNewLinesAndExits130OnInterrupt) {
   Write("api-instance-0000000a", absl::Minutes(1), 'o', "history");
   bool wrote = false;
-  Result r = Follow(
+  CliResult r = Follow(
       {"logs", "api", "-f"},
       [&](const std::string& out) {
         if (!wrote && out == "[api-0] history\n") {
@@ -241,7 +220,7 @@ TEST_F(LogsCommandTest, FollowPrintsNewLinesAndExits130OnInterrupt) {
 // shut down.
 TEST_F(LogsCommandTest, FollowEndsWithM46WhenTheServerShutsDown) {
   Write("api-instance-0000000a", absl::Minutes(1), 'o', "history");
-  Result r = Follow(
+  CliResult r = Follow(
       {"logs", "api", "-f"}, [](const std::string& out) { return !out.empty(); },
       [] { daemon::Streams().Shutdown(); });
   EXPECT_EQ(r.code, 1);

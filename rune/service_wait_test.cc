@@ -16,6 +16,7 @@
 #include "common/errors.h"
 #include "gtest/gtest.h"
 #include "rune/cli.h"
+#include "rune/cli_test_support.h"
 #include "rune/command_table.h"
 #include "runed/api/test_server.h"
 #include "runed/store/store.h"
@@ -23,20 +24,10 @@
 namespace rune::cli {
 namespace {
 
-struct Result {
-  int code = 0;
-  std::string out;
-  std::string err;
-};
-
 class ServiceWaitTest : public ::testing::Test {
  protected:
   ServiceWaitTest() : token_(server_.TokenFor("root")), tmp_(::testing::TempDir()) {
-    env_ = {{"RUNE_API_SERVER", server_.address()},
-            {"RUNE_TOKEN", token_},
-            {"RUNE_CLI_CONFIG", tmp_ + "/no-config.yaml"},
-            {"HOME", tmp_},
-            {"NO_COLOR", "1"}};
+    env_ = ServerEnvironment(server_.address(), token_, tmp_);
   }
 
   std::string WriteFile(const std::string& name, const std::string& text) {
@@ -45,19 +36,7 @@ class ServiceWaitTest : public ::testing::Test {
     return path;
   }
 
-  Result RunCli(std::vector<std::string> args) {
-    std::istringstream in;
-    std::ostringstream out, err;
-    Streams io;
-    io.in = &in;
-    io.out = &out;
-    io.err = &err;
-    Result r;
-    r.code = cli::Run(args, env_, io);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
-  }
+  CliResult RunCli(std::vector<std::string> args) { return RunRune(args, env_); }
 
   // Blocks until the service record exists (another thread casts it).
   api::Service AwaitService(const std::string& name) {
@@ -175,7 +154,7 @@ constexpr char kTwoServices[] =
 
 TEST_F(ServiceWaitTest, CastReportsEachServiceWhenItBecomesReady) {
   const std::string file = WriteFile("two.yaml", kTwoServices);
-  Result result;
+  CliResult result;
   std::thread cast([&] { result = RunCli({"cast", file, "--timeout", "30s"}); });
   AwaitService("db");
   AwaitService("api");
@@ -197,7 +176,7 @@ TEST_F(ServiceWaitTest, CastReportsEachServiceWhenItBecomesReady) {
 
 TEST_F(ServiceWaitTest, CastJsonListsTheReadyServices) {
   const std::string file = WriteFile("api.yaml", "service:\n  name: api\n  image: nginx:1.25\n  scale: 2\n");
-  Result result;
+  CliResult result;
   std::thread cast([&] { result = RunCli({"cast", file, "-o", "json"}); });
   AwaitService("api");
   SetStatus("api", api::ServiceStatus::RUNNING, 2);
@@ -228,7 +207,7 @@ TEST_F(ServiceWaitTest, CastJsonListsTheReadyServices) {
 
 TEST_F(ServiceWaitTest, CastTimeoutNamesTheFirstServiceNotReadyWithItsLastError) {
   const std::string file = WriteFile("two.yaml", kTwoServices);
-  Result result;
+  CliResult result;
   std::thread cast([&] { result = RunCli({"cast", file, "--timeout", "2s"}); });
   AwaitService("db");
   AwaitService("api");
@@ -251,7 +230,7 @@ TEST_F(ServiceWaitTest, CastTimeoutNamesTheFirstServiceNotReadyWithItsLastError)
 TEST_F(ServiceWaitTest, CastOfAStoppedServiceIsReadyAtOnceAndDetachDoesNotWait) {
   const std::string zero =
       WriteFile("zero.yaml", "service:\n  name: idle\n  image: nginx:1.25\n  scale: 0\n");
-  Result r = RunCli({"cast", zero, "--timeout", "0"});
+  CliResult r = RunCli({"cast", zero, "--timeout", "0"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             "service/default/idle created (generation 1)\n"
