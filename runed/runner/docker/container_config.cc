@@ -7,45 +7,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/spec/quantity.h"
+#include "runed/runner/docker/engine_client.h"
 
 namespace rune::daemon::docker {
 namespace {
 
 using google::protobuf::Value;
-
-Value Str(absl::string_view s) {
-  Value v;
-  v.set_string_value(std::string(s));
-  return v;
-}
-
-Value Num(double d) {
-  Value v;
-  v.set_number_value(d);
-  return v;
-}
-
-Value Bool(bool b) {
-  Value v;
-  v.set_bool_value(b);
-  return v;
-}
-
-Value Object() {
-  Value v;
-  v.mutable_struct_value();
-  return v;
-}
-
-Value List(const std::vector<std::string>& items) {
-  Value v;
-  auto* list = v.mutable_list_value();
-  for (const std::string& item : items) *list->add_values() = Str(item);
-  return v;
-}
-
-// The field `key` of object `v` (created as needed).
-Value& At(Value& v, const std::string& key) { return (*v.mutable_struct_value()->mutable_fields())[key]; }
 
 std::string ProtocolName(api::ServicePort::Protocol p) {
   return p == api::ServicePort::UDP ? "udp" : "tcp";

@@ -64,27 +64,6 @@ void Notify(int eventfd) {
   (void)!::write(eventfd, &one, sizeof one);
 }
 
-Value Str(absl::string_view s) {
-  Value v;
-  v.set_string_value(std::string(s));
-  return v;
-}
-
-Value Bool(bool b) {
-  Value v;
-  v.set_bool_value(b);
-  return v;
-}
-
-Value List(const std::vector<std::string>& items) {
-  Value v;
-  v.mutable_list_value();
-  for (const std::string& item : items) *v.mutable_list_value()->add_values() = Str(item);
-  return v;
-}
-
-Value& At(Value& v, const std::string& key) { return (*v.mutable_struct_value()->mutable_fields())[key]; }
-
 class ContainerExec final : public runner::ExecProcess {
  public:
   ContainerExec(EngineClient* engine, std::string exec_id, bool tty, HijackedStream stream)

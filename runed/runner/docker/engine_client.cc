@@ -536,6 +536,41 @@ absl::StatusOr<google::protobuf::Value> ParseJson(absl::string_view text) {
   return value;
 }
 
+google::protobuf::Value Str(absl::string_view s) {
+  google::protobuf::Value v;
+  v.set_string_value(std::string(s));
+  return v;
+}
+
+google::protobuf::Value Num(double d) {
+  google::protobuf::Value v;
+  v.set_number_value(d);
+  return v;
+}
+
+google::protobuf::Value Bool(bool b) {
+  google::protobuf::Value v;
+  v.set_bool_value(b);
+  return v;
+}
+
+google::protobuf::Value Object() {
+  google::protobuf::Value v;
+  v.mutable_struct_value();
+  return v;
+}
+
+google::protobuf::Value List(const std::vector<std::string>& items) {
+  google::protobuf::Value v;
+  auto* list = v.mutable_list_value();
+  for (const std::string& item : items) *list->add_values() = Str(item);
+  return v;
+}
+
+google::protobuf::Value& At(google::protobuf::Value& object, const std::string& key) {
+  return (*object.mutable_struct_value()->mutable_fields())[key];
+}
+
 std::string ToJson(const google::protobuf::Value& value) {
   if (value.kind_case() == Value::KIND_NOT_SET) return "null";
   std::string out;

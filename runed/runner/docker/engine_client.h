@@ -133,6 +133,15 @@ class EngineClient {
 
 // JSON helpers over google.protobuf.Value (protobuf's JSON parser).
 absl::StatusOr<google::protobuf::Value> ParseJson(absl::string_view text);
+// Values for request bodies: Str("x"), Num(1e9), Bool(true), an empty
+// Object() to fill, List({"a", "b"}) of strings.
+google::protobuf::Value Str(absl::string_view s);
+google::protobuf::Value Num(double d);
+google::protobuf::Value Bool(bool b);
+google::protobuf::Value Object();
+google::protobuf::Value List(const std::vector<std::string>& items);
+// The field `key` of `object`, created (null) when absent.
+google::protobuf::Value& At(google::protobuf::Value& object, const std::string& key);
 std::string ToJson(const google::protobuf::Value& value);
 // Field access that tolerates absence: Field(v, "State") returns a null Value.
 const google::protobuf::Value& Field(const google::protobuf::Value& object, absl::string_view key);
