@@ -11,9 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n="${1:-100}"; runs="${2:-5}"
-bazel build -c opt //rune //runed >/dev/null 2>&1
-bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
-rune="$bin/rune/rune"; runed="$bin/runed/runed"
+source tools/bench/lib.sh
+bench_binaries
 work="$(mktemp -d)"
 pid=""
 trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null; }; rm -rf "$work"' EXIT
@@ -41,14 +40,7 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int(
 create=(); unchanged=(); dry=()
 for r in $(seq "$runs"); do
   rm -rf "$work/data" "$work/runed.log"
-  "$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/data" \
-    --stop-instances-on-exit \
-    2>"$work/runed.log" &
-  pid=$!
-  addr="$(testing/runed_address.sh "$work/runed.log" grpc)"
-  export HOME="$work" RUNE_CLI_CONFIG="$work/config.yaml" RUNE_API_SERVER="$addr"
-  "$rune" admin bootstrap --out-file "$work/t" >/dev/null
-  export RUNE_TOKEN_FILE="$work/t"
+  bench_start_runed
 
   t0=$(date +%s%N); "$rune" cast "$spec" --detach >"$work/out1"; t1=$(date +%s%N)
   "$rune" cast "$spec" --detach >"$work/out2"; t2=$(date +%s%N)

@@ -46,12 +46,7 @@ echo "rune __complete, $runs runs per case, milliseconds"
 time_ms "static: get se" get se
 RUNE_API_SERVER=127.0.0.1:1 time_ms "no server (refused): scale ''" scale ""
 
-"$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/data" \
-  2>"$work/runed.log" &
-pid=$!
-addr="$(testing/runed_address.sh "$work/runed.log" grpc)"
-"$rune" admin bootstrap --out-file "$work/t" --api-server "$addr" >/dev/null
-"$rune" login bench --server "$addr" --token-file "$work/t" >/dev/null
+bench_start_runed
 for i in $(seq -w 1000); do
   printf -- '---\nservice:\n  name: svc-%s\n  scale: 0\n  process: {command: /bin/true}\n' "$i"
 done >"$work/services.yaml"

@@ -37,13 +37,7 @@ docker:
   socket: $podman_sock
   network: $podman_net
 EOF
-"$runed" --config "$work/runefile.yaml" --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/data" \
-  --stop-instances-on-exit 2>"$work/runed.log" &
-pid=$!
-addr="$(testing/runed_address.sh "$work/runed.log" grpc)"
-export HOME="$work" RUNE_CLI_CONFIG="$work/config.yaml" RUNE_API_SERVER="$addr"
-"$rune" admin bootstrap --out-file "$work/t" >/dev/null
-export RUNE_TOKEN_FILE="$work/t"
+bench_start_runed "$work/runefile.yaml"
 
 now() { date +%s%N; }
 svc() {  # name

@@ -13,13 +13,7 @@ source tools/bench/lib.sh
 bench_binaries
 work="$(mktemp -d)"
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-"$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/data" \
-  2>"$work/runed.log" &
-pid=$!
-addr="$(testing/runed_address.sh "$work/runed.log" grpc)"
-export HOME="$work" RUNE_CLI_CONFIG="$work/config.yaml" RUNE_API_SERVER="$addr"
-"$rune" admin bootstrap --out-file "$work/t" >/dev/null
-export RUNE_TOKEN_FILE="$work/t"
+bench_start_runed
 for i in $(seq 5); do "$rune" create namespace "bench-$i" >/dev/null; done
 "$rune" get namespaces >/dev/null  # warm-up
 

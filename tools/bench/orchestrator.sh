@@ -17,13 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${1:-20}"
 # RUNE_BENCH_BIN=<dir with rune and runed> skips the build.
-if [ -n "${RUNE_BENCH_BIN:-}" ]; then
-  rune="$RUNE_BENCH_BIN/rune"; runed="$RUNE_BENCH_BIN/runed"
-else
-  bazel build -c opt //rune //runed >/dev/null 2>&1
-  bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
-  rune="$bin/rune/rune"; runed="$bin/runed/runed"
-fi
+source tools/bench/lib.sh
+bench_binaries
 work="$(mktemp -d)"
 pid=""
 cleanup() {
@@ -32,13 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$runed" --config /dev/null --grpc-addr 127.0.0.1:0 --http-addr "" --data-dir "$work/data" \
-  --stop-instances-on-exit 2>"$work/runed.log" &
-pid=$!
-addr="$(testing/runed_address.sh "$work/runed.log" grpc)"
-export HOME="$work" RUNE_CLI_CONFIG="$work/config.yaml" RUNE_API_SERVER="$addr"
-"$rune" admin bootstrap --out-file "$work/t" >/dev/null
-export RUNE_TOKEN_FILE="$work/t"
+bench_start_runed
 
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 pct() { printf '%s\n' "${@:2}" | sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }'; }
