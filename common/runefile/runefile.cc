@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/duration.h"
+#include "common/runefile/registry.h"
 #include "common/runefile/schema.h"
 #include "common/yaml/node.h"
 
@@ -147,9 +148,32 @@ class Decoder {
     }
     for (size_t i = 0; i < v.items.size(); ++i) {
       RunefileRegistry r;
-      RegistryEntry(v.items[i], path, absl::StrCat(path, "[", i, "]"), &r);
+      const std::string entry_path = absl::StrCat(path, "[", i, "]");
+      const size_t before = findings_->size();
+      RegistryEntry(v.items[i], path, entry_path, &r);
+      // The entry's own rules, once its fields decoded cleanly.
+      if (findings_->size() == before && v.items[i].IsMapping()) {
+        for (const RegistryProblem& problem : CheckRegistry(r)) {
+          Add(FieldNode(v.items[i], problem.field), absl::StrCat(entry_path, ".", problem.field),
+              problem.reason, "registry");
+        }
+        for (const RunefileRegistry& earlier : *out) {
+          if (!r.name.empty() && earlier.name == r.name) {
+            Add(FieldNode(v.items[i], "name"), absl::StrCat(entry_path, ".name"),
+                absl::StrCat("duplicate name \"", r.name, "\""), "registry");
+          }
+        }
+      }
       out->push_back(std::move(r));
     }
+  }
+
+  // The value of `key` in a mapping, else the mapping itself (for a mark).
+  static const Node& FieldNode(const Node& mapping, absl::string_view key) {
+    for (const auto& [k, value] : mapping.entries) {
+      if (k.value == key) return value;
+    }
+    return mapping;
   }
 
   void RegistryEntry(const Node& node, const std::string& list_path, const std::string& path,

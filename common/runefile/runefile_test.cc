@@ -136,7 +136,13 @@ TEST(RunefileSchema, EveryKeyOfTheTableIsDecoded) {
       text = Nested(key.path, SampleValue(key));
     }
     RunefileResult r = ParseRunefile(text);
-    EXPECT_TRUE(r.findings.empty()) << key.path << ": " << r.findings[0].message << "\n" << text;
+    // A lone entry key breaks the entry's own rules (name, registry
+    // required); only decoding is checked here.
+    std::vector<RunefileFinding> decoding;
+    for (const RunefileFinding& f : r.findings) {
+      if (f.rule != "registry") decoding.push_back(f);
+    }
+    EXPECT_TRUE(decoding.empty()) << key.path << ": " << decoding[0].message << "\n" << text;
     // A bad value of the key's type is refused.
     const bool checked = key.type == RunefileType::kBool || key.type == RunefileType::kInt ||
                          key.type == RunefileType::kEnum || key.type == RunefileType::kDuration ||
@@ -199,6 +205,27 @@ TEST(IsListenAddress, Forms) {
   EXPECT_FALSE(IsListenAddress("7863"));
   EXPECT_FALSE(IsListenAddress(":70000"));
   EXPECT_FALSE(IsListenAddress("a b:1"));
+}
+
+TEST(RunefileRegistries, EntryRulesAreFindingsAtTheField) {
+  RunefileResult r = ParseRunefile(
+      "docker:\n"
+      "  registries:\n"
+      "    - {name: ghcr, registry: ghcr.io, username: bot, password_file: /p}\n"
+      "    - {name: ghcr, registry: \"https://x\", token: t}\n"
+      "    - {name: ecr, registry: 1.dkr.ecr.eu-west-1.amazonaws.com, type: ecr}\n"
+      "    - {name: s, registry: \"*.example.com\", type: basic, username: u, from_secret: ns/creds}\n");
+  ASSERT_EQ(r.findings.size(), 4u);
+  EXPECT_EQ(r.findings[0].path, "docker.registries[1].registry");
+  EXPECT_EQ(r.findings[0].message, "must be a host, host:port or *.suffix, got \"https://x\"");
+  EXPECT_EQ(r.findings[0].line, 4);
+  EXPECT_EQ(r.findings[1].path, "docker.registries[1].name");
+  EXPECT_EQ(r.findings[1].message, "duplicate name \"ghcr\"");
+  EXPECT_EQ(r.findings[2].path, "docker.registries[2].region");
+  EXPECT_EQ(r.findings[2].message, "required for type ecr");
+  EXPECT_EQ(r.findings[3].path, "docker.registries[3].username");
+  EXPECT_EQ(r.findings[3].message, "cannot be used together with from_secret");
+  EXPECT_EQ(r.findings[3].rule, "registry");
 }
 
 }  // namespace
