@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +23,26 @@ absl::Status CannotWrite(const std::string& path, int err) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ReadInput(Invocation& inv, const std::string& path) {
+  if (path == "-") {
+    std::stringstream buffer;
+    buffer << inv.in().rdbuf();
+    return buffer.str();
+  }
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 && errno == ENOENT) {
+    return common::LocalPathError(absl::StrCat("path \"", path, "\" does not exist"));
+  }
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  if (!file) {
+    return common::LocalPathError(
+        absl::StrCat("path \"", path, "\" cannot be read: ", std::strerror(errno)));
+  }
+  return buffer.str();
+}
 
 absl::StatusOr<AdminClient> AdminClient::Connect(Invocation& inv) {
   AdminClient c;

@@ -1,5 +1,6 @@
-// Pieces the `rune admin` commands share: the AdminService client and the
-// 0600 file a token secret is written to.
+// Pieces the `rune admin` commands share: the AdminService client, local
+// input files (policies, registry credentials) and the 0600 file a token
+// secret is written to.
 //
 //   RUNE_ASSIGN_OR_RETURN(SecretFile file, SecretFile::Create("ci.token"));  // before the RPC
 //   RUNE_ASSIGN_OR_RETURN(AdminClient admin, AdminClient::Connect(inv));
@@ -23,6 +24,11 @@ struct AdminClient {
 
   static absl::StatusOr<AdminClient> Connect(Invocation& inv);
 };
+
+// The whole of a local file, or of stdin for "-". Errors are LocalPathError
+// (exit 2): M41 `path "<p>" does not exist`, or `path "<p>" cannot be read:
+// <reason>`.
+absl::StatusOr<std::string> ReadInput(Invocation& inv, const std::string& path);
 
 // A file written atomically with mode 0600. Create() makes a temporary file
 // beside `path` (so an unwritable location fails before a secret is issued);

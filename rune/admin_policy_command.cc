@@ -23,26 +23,6 @@
 namespace rune::cli {
 namespace {
 
-absl::StatusOr<std::string> ReadSource(Invocation& inv, const std::string& path) {
-  if (path == "-") {
-    std::stringstream buffer;
-    buffer << inv.in().rdbuf();
-    return buffer.str();
-  }
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0 && errno == ENOENT) {
-    return common::LocalPathError(absl::StrCat("path \"", path, "\" does not exist"));
-  }
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  if (!file) {
-    return common::LocalPathError(
-        absl::StrCat("path \"", path, "\" cannot be read: ", std::strerror(errno)));
-  }
-  return buffer.str();
-}
-
 // M09 for the findings of one file.
 absl::Status Findings(const std::string& file, const std::vector<std::string>& lines) {
   std::string message = absl::StrCat("validation failed: ", lines.size(), " error(s) in 1 file(s)");
@@ -52,7 +32,7 @@ absl::Status Findings(const std::string& file, const std::vector<std::string>& l
 
 // Reads, decodes and validates a policy file.
 absl::StatusOr<api::Policy> LoadPolicy(Invocation& inv, const std::string& path) {
-  RUNE_ASSIGN_OR_RETURN(std::string text, ReadSource(inv, path));
+  RUNE_ASSIGN_OR_RETURN(std::string text, ReadInput(inv, path));
   const std::string file = path == "-" ? "<stdin>" : path;
   common::yaml::Mark mark;
   absl::StatusOr<std::vector<common::yaml::Document>> docs =

@@ -159,11 +159,24 @@ Command RegistryCommand() {
   c.aliases = {"registries"};
   c.short_help = "Manage container registry credentials";
   Command add = Leaf("add", "Add credentials for a container registry", "", 0, 0,
-                     &RunRemoteNotImplemented);
+                     &RunAdminRegistryAdd);
   add.long_help =
       "Store credentials runed uses to pull images from a registry (host, or *.suffix).\n"
       "Credentials are encrypted at rest and never shown again. --type is inferred when omitted:\n"
-      "--token-file gives token, --username gives basic, --region gives ecr.";
+      "--token-file gives token, --username gives basic, --region gives ecr.\n"
+      "\n"
+      "basic: --username and a password (--password-file or --password-stdin).\n"
+      "token: a registry bearer token (--token-file).\n"
+      "ecr: --region; the AWS access key ID as --username and the secret access key as the\n"
+      "password, or neither to use AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN\n"
+      "of runed. runed exchanges them for a registry login and renews it before it expires.\n"
+      "dockerconfigjson: a Docker config.json (--password-file); its \"auths\" entry for the\n"
+      "image's registry is used.\n"
+      "--from-secret <ns>/<name> reads the credentials from a secret at every pull instead, from the\n"
+      "keys username and password (basic), token (token), aws_access_key_id, aws_secret_access_key\n"
+      "and aws_session_token (ecr), or .dockerconfigjson (dockerconfigjson).\n"
+      "A server holds a host (ghcr.io, localhost:5000) or *.suffix; for an image the exact host\n"
+      "wins over wildcards and a longer suffix over a shorter one.";
   add.flags = {
       StringFlag("name", 0, "name of this registry entry"),
       StringFlag("server", 0, "registry host, or *.suffix for a wildcard", "", Completion::kNone,
@@ -172,7 +185,9 @@ Command RegistryCommand() {
       StringFlag("username", 0, "user name (basic)"),
       StringFlag("password-file", 0, "file holding the password", "", Completion::kFiles, "path"),
       BoolFlag("password-stdin", 0, "read the password from stdin"),
-      StringFlag("token-file", 0, "file holding a registry token", "", Completion::kFiles, "path"),
+      StringFlag("token-file", 0,
+                 "file holding the registry's token (here it is not the bearer token for runed)", "",
+                 Completion::kFiles, "path"),
       StringFlag("region", 0, "AWS region (ecr)"),
       StringFlag("from-secret", 0, "secret <ns>/<name> holding the credentials", "",
                  Completion::kNone, "ns/name"),
@@ -187,9 +202,10 @@ Command RegistryCommand() {
       "rune admin registry add --name ecr --server 123456789012.dkr.ecr.eu-west-1.amazonaws.com "
       "--region eu-west-1"};
   Command remove = Leaf("remove", "Remove a registry added at runtime", "<name>", 1, 1,
-                        &RunRemoteNotImplemented);
+                        &RunAdminRegistryRemove);
+  remove.positionals = {{"name", Completion::kRegistries}};
   remove.examples = {"rune admin registry remove ghcr"};
-  Command list = ListLeaf("List registries (credentials are never shown)");
+  Command list = ListLeaf("List registries (credentials are never shown)", &RunAdminRegistryList);
   list.examples = {"rune admin registry list", "rune admin registry list -o json"};
   c.examples = {
       "rune admin registry add --name ghcr --server ghcr.io --username bot --password-stdin",

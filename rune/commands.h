@@ -29,6 +29,9 @@ absl::Status RunAdminTokenCreate(Invocation& inv);   // admin_command.cc
 absl::Status RunAdminTokenList(Invocation& inv);     // admin_command.cc
 absl::Status RunAdminTokenRevoke(Invocation& inv);   // admin_command.cc
 absl::Status RunAdminPolicyCreate(Invocation& inv);  // admin_policy_command.cc
+absl::Status RunAdminRegistryAdd(Invocation& inv);    // admin_registry_command.cc
+absl::Status RunAdminRegistryList(Invocation& inv);   // admin_registry_command.cc
+absl::Status RunAdminRegistryRemove(Invocation& inv); // admin_registry_command.cc
 absl::Status RunAdminPolicyGet(Invocation& inv);     // admin_policy_command.cc
 absl::Status RunAdminPolicyList(Invocation& inv);    // admin_policy_command.cc
 absl::Status RunAdminPolicyAttach(Invocation& inv);  // admin_policy_command.cc

@@ -135,6 +135,17 @@ std::vector<Candidate> Fetch(Connection& conn, Completion kind, absl::Time deadl
                                 for (const api::TokenInfo& t : r.tokens()) out.push_back({t.id(), t.name()});
                               });
       break;
+    case Completion::kRegistries:
+      List<api::AdminService>(conn, deadline, &api::AdminService::Stub::ListRegistries,
+                              api::ListRegistriesRequest(),
+                              [&](const api::ListRegistriesResponse& r) {
+                                for (const api::RegistryInfo& g : r.registries()) {
+                                  if (g.source() == api::RegistryInfo::RUNTIME) {
+                                    out.push_back({g.name(), g.server()});
+                                  }
+                                }
+                              });
+      break;
     default:
       break;
   }

@@ -55,6 +55,7 @@
 #include "runed/options.h"
 #include "runed/rest/gateway.h"
 #include "runed/rest/http_server.h"
+#include "runed/registry/registry_book.h"
 #include "runed/secrets/kek.h"
 #include "runed/secrets/object_store.h"
 #include "runed/store/data_dir.h"
@@ -75,18 +76,6 @@ class WithoutReflection final : public grpc::ServerBuilderOption {
                    plugins->end());
   }
 };
-
-// Decrypted data of a secret or configmap for instance starts; nullopt when
-// the object does not exist.
-DataReader DataReaderOf(secrets::ObjectStore* objects) {
-  return [objects](absl::string_view ns, absl::string_view name)
-             -> absl::StatusOr<std::optional<std::map<std::string, std::string>>> {
-    absl::StatusOr<std::map<std::string, std::string>> data = objects->ReadData(ns, name);
-    if (absl::IsNotFound(data.status())) return std::optional<std::map<std::string, std::string>>();
-    if (!data.ok()) return data.status();
-    return std::optional<std::map<std::string, std::string>>(std::move(*data));
-  };
-}
 
 constexpr int kExitFatal = 1;
 
@@ -230,8 +219,22 @@ int Main(int argc, char** argv) {
   absl::StatusOr<secrets::Kek> kek = secrets::SetUpKek(rf.kek, options->data_dir, env, db.get());
   if (!kek.ok()) return Fatal(kek.status().message());
   for (const std::string& warning : kek->warnings) Log().Warn(warning);
+  // Registry credentials stored at runtime are sealed with the same KEK.
+  registry::RegistryBookDeps registry_deps;
+  registry_deps.store = db.get();
+  registry_deps.kek = kek->key;
   std::unique_ptr<secrets::ObjectStore> secret_store =
       secrets::NewSecretStore(db.get(), std::move(kek->key));
+  absl::StatusOr<std::vector<common::RunefileRegistry>> registry_entries =
+      registry::ExpandRunefileRegistries(rf.docker.registries, env);
+  if (!registry_entries.ok()) {
+    return Fatal(absl::StrCat("runefile ", options->config_path, ": ",
+                              registry_entries.status().message()));
+  }
+  registry_deps.runefile = *std::move(registry_entries);
+  registry_deps.secrets = secrets::DataReaderOf(secret_store.get());
+  registry_deps.env = env;
+  registry::RegistryBook registries(std::move(registry_deps));
   std::unique_ptr<secrets::ObjectStore> configmap_store = secrets::NewConfigmapStore(db.get());
   logstore::LogStore log_store(options->data_dir, rf.logs.max_bytes_per_instance,
                                rf.logs.retain_deleted);
@@ -265,6 +268,9 @@ int Main(int argc, char** argv) {
       return log_store.PathOf(key.ns, key.id);
     };
     docker_options.log_max_bytes = rf.logs.max_bytes_per_instance;
+    docker_options.pull_auth = [&registries](const std::string& image) {
+      return registries.PullAuth(image);
+    };
     docker_runner = std::make_unique<docker::DockerRunner>(engine.get(), std::move(docker_options));
     (void)docker_runner->Connect();  // a failure is logged by the runner
   }
@@ -296,8 +302,8 @@ int Main(int argc, char** argv) {
       return docker->availability().reason;
     };
   }
-  orchestrator_deps.secrets = DataReaderOf(secret_store.get());
-  orchestrator_deps.configmaps = DataReaderOf(configmap_store.get());
+  orchestrator_deps.secrets = secrets::DataReaderOf(secret_store.get());
+  orchestrator_deps.configmaps = secrets::DataReaderOf(configmap_store.get());
   orchestrator_deps.instance_created = [&log_store](const api::Instance& i) {
     absl::Status s = log_store.RegisterInstance(i.namespace_(), i.id(), i.service(), i.name());
     if (!s.ok()) Log().Warn(s.message(), {{"instance", i.id()}});
@@ -334,7 +340,7 @@ int Main(int argc, char** argv) {
   SecretServiceImpl secret_service(secret_store.get(), &authorizer, service_options.limits.secret);
   ConfigmapServiceImpl configmap_service(configmap_store.get(), &authorizer,
                                          service_options.limits.config);
-  AdminServiceImpl admin(&identity, &authorizer);
+  AdminServiceImpl admin(&identity, &authorizer, &registries);
   AuthServiceImpl auth_service(&identity, &authorizer);
 
   HealthOptions health_options;

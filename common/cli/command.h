@@ -64,6 +64,7 @@ enum class Completion {
   kUsers,
   kPolicies,
   kTokens,
+  kRegistries,    // registries added at runtime (the removable ones)
 };
 
 struct Flag {

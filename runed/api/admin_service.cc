@@ -2,8 +2,6 @@
 
 #include "common/status_macros.h"
 #include "runed/api/call.h"
-#include "runed/api/request_id.h"
-#include "runed/api/unimplemented.h"
 
 namespace rune::daemon {
 namespace {
@@ -14,10 +12,6 @@ absl::Status Into(absl::StatusOr<T> result, T* response) {
   if (!result.ok()) return result.status();
   *response = std::move(*result);
   return absl::OkStatus();
-}
-
-absl::Status RegistriesNotBuilt(grpc::CallbackServerContext* ctx) {
-  return UnimplementedError(MethodOf(ctx));
 }
 
 }  // namespace
@@ -50,9 +44,9 @@ RUNE_ADMIN_HANDLER_(DetachPolicy, return Into(identity_->DetachPolicy(*request),
 RUNE_ADMIN_HANDLER_(CreateToken, return Into(identity_->CreateToken(*request, caller), response);)
 RUNE_ADMIN_HANDLER_(ListTokens, return Into(identity_->ListTokens(*request), response);)
 RUNE_ADMIN_HANDLER_(RevokeToken, return Into(identity_->RevokeToken(request->id()), response);)
-RUNE_ADMIN_HANDLER_(AddRegistry, (void)response; return RegistriesNotBuilt(ctx);)
-RUNE_ADMIN_HANDLER_(ListRegistries, (void)response; return RegistriesNotBuilt(ctx);)
-RUNE_ADMIN_HANDLER_(RemoveRegistry, (void)response; return RegistriesNotBuilt(ctx);)
+RUNE_ADMIN_HANDLER_(AddRegistry, return Into(registries_->Add(*request), response);)
+RUNE_ADMIN_HANDLER_(ListRegistries, return Into(registries_->List(), response);)
+RUNE_ADMIN_HANDLER_(RemoveRegistry, return Into(registries_->Remove(request->name()), response);)
 
 #undef RUNE_ADMIN_HANDLER_
 

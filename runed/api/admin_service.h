@@ -1,8 +1,7 @@
-// AdminService and AuthService (SPEC §3.6.15–3.6.18, §5.5): bootstrap, users,
-// policies, tokens; the caller's identity. Registries arrive with the Docker
-// runner and answer Unimplemented until then.
+// AdminService and AuthService (SPEC §3.6.15–3.6.18, §5.5, §5.10): bootstrap,
+// users, policies, tokens, registries; the caller's identity.
 //
-//   AdminServiceImpl admin(&identity, &authorizer);
+//   AdminServiceImpl admin(&identity, &authorizer, &registries);
 //   AuthServiceImpl auth(&identity, &authorizer);
 //   builder.RegisterService(&admin);
 //   builder.RegisterService(&auth);
@@ -13,6 +12,7 @@
 #include "proto/auth.grpc.pb.h"
 #include "runed/auth/authorizer.h"
 #include "runed/auth/identity.h"
+#include "runed/registry/registry_book.h"
 
 namespace rune::daemon {
 
@@ -23,8 +23,9 @@ namespace rune::daemon {
 
 class AdminServiceImpl final : public api::AdminService::CallbackService {
  public:
-  AdminServiceImpl(auth::Identity* identity, auth::Authorizer* authorizer)
-      : identity_(identity), authz_(authorizer) {}
+  AdminServiceImpl(auth::Identity* identity, auth::Authorizer* authorizer,
+                   registry::RegistryBook* registries)
+      : identity_(identity), authz_(authorizer), registries_(registries) {}
 
   RUNE_UNARY_(Bootstrap);
   RUNE_UNARY_(UpsertUser);
@@ -46,6 +47,7 @@ class AdminServiceImpl final : public api::AdminService::CallbackService {
  private:
   auth::Identity* identity_;
   auth::Authorizer* authz_;
+  registry::RegistryBook* registries_;
 };
 
 class AuthServiceImpl final : public api::AuthService::CallbackService {

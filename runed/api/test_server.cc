@@ -34,14 +34,21 @@ TestServer::TestServer(TestServerOptions options) {
   service_options.clock = [this] { return now_; };
   services_ = std::make_unique<ServiceServiceImpl>(store_.get(), authz_.get(), service_options);
   instances_ = std::make_unique<InstanceServiceImpl>(store_.get(), authz_.get());
-  secret_store_ = secrets::NewSecretStore(
-      store_.get(), options.kek.empty() ? secrets::RandomBytes(secrets::kKeyBytes) : options.kek);
+  const std::string kek =
+      options.kek.empty() ? secrets::RandomBytes(secrets::kKeyBytes) : options.kek;
+  secret_store_ = secrets::NewSecretStore(store_.get(), kek);
   configmap_store_ = secrets::NewConfigmapStore(store_.get());
   secrets_ = std::make_unique<SecretServiceImpl>(secret_store_.get(), authz_.get(),
                                                  common::spec::DataLimits{});
   configmaps_ = std::make_unique<ConfigmapServiceImpl>(configmap_store_.get(), authz_.get(),
                                                        common::spec::DataLimits{});
-  admin_ = std::make_unique<AdminServiceImpl>(identity_.get(), authz_.get());
+  registry::RegistryBookDeps registry_deps;
+  registry_deps.store = store_.get();
+  registry_deps.kek = kek;
+  registry_deps.runefile = options.registries;
+  registry_deps.secrets = secrets::DataReaderOf(secret_store_.get());
+  registries_ = std::make_unique<registry::RegistryBook>(std::move(registry_deps));
+  admin_ = std::make_unique<AdminServiceImpl>(identity_.get(), authz_.get(), registries_.get());
   auth_ = std::make_unique<AuthServiceImpl>(identity_.get(), authz_.get());
   unimplemented_ = std::make_unique<UnimplementedService>(authz_.get());
   const char* tmp = std::getenv("TEST_TMPDIR");

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
@@ -50,6 +51,8 @@ struct TestServerOptions {
   // runefile docker.enabled / process.enabled (ServiceService refuses M22).
   bool docker_enabled = true;
   bool process_enabled = true;
+  // runefile docker.registries (AdminService lists them as RUNEFILE).
+  std::vector<common::RunefileRegistry> registries;
 };
 
 class TestServer {
@@ -61,6 +64,8 @@ class TestServer {
   auth::Identity* identity() { return identity_.get(); }
   // The secret store behind SecretService (ReadData gives the plaintext).
   secrets::ObjectStore* secret_store() { return secret_store_.get(); }
+  // The registry entries behind AdminService's registry RPCs.
+  registry::RegistryBook* registries() { return registries_.get(); }
   const std::shared_ptr<grpc::Channel>& channel() { return channel_; }
   // A channel that reaches the server in-process (as runed's REST gateway).
   std::shared_ptr<grpc::Channel> InProcessChannel() {
@@ -95,6 +100,7 @@ class TestServer {
   std::unique_ptr<secrets::ObjectStore> configmap_store_;
   std::unique_ptr<SecretServiceImpl> secrets_;
   std::unique_ptr<ConfigmapServiceImpl> configmaps_;
+  std::unique_ptr<registry::RegistryBook> registries_;
   std::unique_ptr<AdminServiceImpl> admin_;
   std::unique_ptr<AuthServiceImpl> auth_;
   std::unique_ptr<logstore::LogStore> logs_;

@@ -22,9 +22,6 @@ struct Feature {
 // The first entry naming the service, or `Service.Method`, names the
 // feature. Services runed implements in full are not listed.
 constexpr Feature kFeatures[] = {
-    {"AdminService.AddRegistry", "registries (Docker runner)"},
-    {"AdminService.ListRegistries", "registries (Docker runner)"},
-    {"AdminService.RemoveRegistry", "registries (Docker runner)"},
     {"ServiceService.ScaleService", "orchestrator and process runner"},
     {"ServiceService.StopService", "orchestrator and process runner"},
     {"ServiceService.RestartService", "orchestrator and process runner"},

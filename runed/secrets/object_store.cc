@@ -286,6 +286,16 @@ std::unique_ptr<ObjectStore> NewSecretStore(store::Store* store, std::string kek
                                        std::make_unique<SecretCodec>(std::move(kek)));
 }
 
+DataReader DataReaderOf(ObjectStore* objects) {
+  return [objects](absl::string_view ns, absl::string_view name)
+             -> absl::StatusOr<std::optional<std::map<std::string, std::string>>> {
+    absl::StatusOr<std::map<std::string, std::string>> data = objects->ReadData(ns, name);
+    if (absl::IsNotFound(data.status())) return std::optional<std::map<std::string, std::string>>();
+    if (!data.ok()) return data.status();
+    return std::optional<std::map<std::string, std::string>>(std::move(*data));
+  };
+}
+
 std::unique_ptr<ObjectStore> NewConfigmapStore(store::Store* store) {
   return std::make_unique<ObjectStore>(store, "configmap", store::kConfigmap,
                                        api::Dependency::CONFIGMAP,

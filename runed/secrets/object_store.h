@@ -15,8 +15,10 @@
 #ifndef RUNE_RUNED_SECRETS_OBJECT_STORE_H_
 #define RUNE_RUNED_SECRETS_OBJECT_STORE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -116,6 +118,12 @@ class ObjectStore {
 
 // Namespace "" → "default".
 std::string EffectiveNamespace(absl::string_view ns);
+
+// ReadData as a function for instance starts and registry logins: nullopt
+// when the object does not exist, other errors passed on.
+using DataReader = std::function<absl::StatusOr<std::optional<std::map<std::string, std::string>>>(
+    absl::string_view ns, absl::string_view name)>;
+DataReader DataReaderOf(ObjectStore* objects);
 
 // Secrets, sealed with `kek` (32 bytes).
 std::unique_ptr<ObjectStore> NewSecretStore(store::Store* store, std::string kek);

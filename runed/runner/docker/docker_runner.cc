@@ -395,8 +395,18 @@ absl::Status DockerRunner::EnsureImage(const std::string& image) {
   if (!found.ok()) return found.status();
   if (found->status == 200) return absl::OkStatus();
 
-  // Absent locally: pull. Progress is a stream of JSON lines; a failure is
-  // a line with "error" (the HTTP status may still be 200).
+  // Absent locally: pull, with the credentials of the registry entry that
+  // serves the image's host. Progress is a stream of JSON lines; a failure
+  // is a line with "error" (the HTTP status may still be 200).
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (options_.pull_auth) {
+    absl::StatusOr<std::string> auth = options_.pull_auth(image);
+    if (!auth.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("failed to pull image \"", image, "\": ", auth.status().message()));
+    }
+    if (!auth->empty()) headers.emplace_back("X-Registry-Auth", *std::move(auth));
+  }
   std::string pending, error;
   auto scan = [&](absl::string_view text) {
     for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipWhitespace())) {
@@ -418,7 +428,7 @@ absl::Status DockerRunner::EnsureImage(const std::string& image) {
         }
         return true;
       },
-      &shutting_down_);
+      &shutting_down_, headers);
   if (!pulled.ok()) {
     if (absl::IsUnavailable(pulled.status())) {
       MarkUnavailable(std::string(pulled.status().message()));

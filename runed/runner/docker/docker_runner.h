@@ -54,6 +54,10 @@ struct DockerRunnerOptions {
   int64_t log_max_bytes = 10 << 20;
   std::string mounts_root = kMountsRoot;
   absl::Duration retry_interval = absl::Seconds(30);
+  // The X-Registry-Auth value for pulling an image ("" = none); an error
+  // fails the pull with `failed to pull image "<ref>": <message>`. Null =
+  // pulls without credentials.
+  std::function<absl::StatusOr<std::string>(const std::string& image)> pull_auth;
 };
 
 class DockerRunner : public runner::Runner {

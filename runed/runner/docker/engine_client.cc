@@ -488,11 +488,13 @@ absl::StatusOr<EngineResponse> EngineClient::Call(absl::string_view method, absl
 absl::StatusOr<EngineResponse> EngineClient::Stream(absl::string_view method, absl::string_view path,
                                                     const google::protobuf::Value* json_body,
                                                     const std::function<bool(absl::string_view)>& on_chunk,
-                                                    const std::atomic<bool>* cancel) {
+                                                    const std::atomic<bool>* cancel,
+                                                    const std::vector<std::pair<std::string, std::string>>& headers) {
   Request request;
   request.method = method;
   request.target = Versioned(api_version(), path);
   request.json_body = json_body;
+  request.headers = headers;
   request.mode = Mode::kStream;
   request.head_limit = options_.request_timeout;
   request.on_chunk = &on_chunk;

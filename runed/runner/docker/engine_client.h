@@ -115,10 +115,12 @@ class EngineClient {
   // `on_chunk` gets the decoded body bytes as they arrive and returns false
   // to stop. Returns the response head (body empty) once the stream ends,
   // `cancel` is set (checked at least every 200 ms), or on_chunk said stop.
+  // `headers` as for Call.
   absl::StatusOr<EngineResponse> Stream(absl::string_view method, absl::string_view path,
                                         const google::protobuf::Value* json_body,
                                         const std::function<bool(absl::string_view)>& on_chunk,
-                                        const std::atomic<bool>* cancel = nullptr);
+                                        const std::atomic<bool>* cancel = nullptr,
+                                        const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   // POST with `Connection: Upgrade` / `Upgrade: tcp`; the connection is
   // handed over once the engine answered 101 or 200. An answer ≥ 400 is an
