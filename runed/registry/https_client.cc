@@ -348,6 +348,41 @@ bool Named(const HeaderList& headers, absl::string_view name) {
   return false;
 }
 
+// Asks the proxy behind `tunnel` for a tunnel to the URL's host and port;
+// the socket then carries the TLS connection to the server.
+absl::StatusOr<Fd> Tunnel(Stream tunnel, const Proxy& proxy, const Url& url) {
+  std::string head = absl::StrCat("CONNECT ", url.Authority(), " HTTP/1.1\r\nHost: ", url.Authority(), "\r\n");
+  if (!proxy.authorization.empty()) absl::StrAppend(&head, "Proxy-Authorization: ", proxy.authorization, "\r\n");
+  absl::StrAppend(&head, "User-Agent: runed\r\n\r\n");
+  if (absl::Status s = tunnel.WriteAll(head); !s.ok()) return s;
+  Exchange answer;
+  answer.head_only = true;
+  if (absl::Status s = ReadResponse(tunnel, answer); !s.ok()) return s;
+  if (answer.response.status != 200) {
+    return absl::UnavailableError(absl::StrCat("proxy ", proxy.Authority(), " refused CONNECT ", url.Authority(),
+                                               ": HTTP ", answer.response.status, " ", answer.reason));
+  }
+  return std::move(tunnel).Release();
+}
+
+// The request's head and body; `http_proxy` set: sent to that proxy.
+std::string RequestText(const ClientRequest& request, const Url& url, const Proxy* http_proxy) {
+  const std::string target =
+      http_proxy != nullptr ? absl::StrCat("http://", url.HostHeader(), url.target) : url.target;
+  std::string text = absl::StrCat(request.method, " ", target, " HTTP/1.1\r\nHost: ", url.HostHeader(),
+                                  "\r\nConnection: close\r\n");
+  if (!Named(request.headers, "user-agent")) absl::StrAppend(&text, "User-Agent: runed\r\n");
+  if (http_proxy != nullptr && !http_proxy->authorization.empty()) {
+    absl::StrAppend(&text, "Proxy-Authorization: ", http_proxy->authorization, "\r\n");
+  }
+  for (const auto& [name, value] : request.headers) absl::StrAppend(&text, name, ": ", value, "\r\n");
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    absl::StrAppend(&text, "Content-Length: ", request.body.size(), "\r\n");
+  }
+  absl::StrAppend(&text, "\r\n", request.body);
+  return text;
+}
+
 }  // namespace
 
 HttpsClient::HttpsClient(HttpsClientOptions options) : options_(std::move(options)) {}
@@ -412,49 +447,18 @@ absl::StatusOr<ClientResponse> HttpsClient::Fetch(const ClientRequest& request) 
                               ? Dial(proxy->host, proxy->port, deadline, options_.timeout, "proxy ")
                               : Dial(url->host, url->port, deadline, options_.timeout, "");
   if (!fd.ok()) return fd.status();
-
-  std::string request_target = url->target;
-  std::string proxy_header;
-  if (proxy.has_value() && !proxy->authorization.empty()) {
-    proxy_header = absl::StrCat("Proxy-Authorization: ", proxy->authorization, "\r\n");
-  }
   if (proxy.has_value() && https) {
-    Stream tunnel(*std::move(fd), proxy->Authority(), deadline, options_.timeout);
-    if (absl::Status s = tunnel.WriteAll(absl::StrCat("CONNECT ", url->Authority(), " HTTP/1.1\r\nHost: ",
-                                                      url->Authority(), "\r\n", proxy_header,
-                                                      "User-Agent: runed\r\n\r\n"));
-        !s.ok()) {
-      return s;
-    }
-    Exchange answer;
-    answer.head_only = true;
-    if (absl::Status s = ReadResponse(tunnel, answer); !s.ok()) return s;
-    if (answer.response.status != 200) {
-      return absl::UnavailableError(absl::StrCat("proxy ", proxy->Authority(), " refused CONNECT ", url->Authority(),
-                                                 ": HTTP ", answer.response.status, " ", answer.reason));
-    }
-    // The tunnel's socket now carries the TLS connection to the server.
-    fd = std::move(tunnel).Release();
+    fd = Tunnel(Stream(*std::move(fd), proxy->Authority(), deadline, options_.timeout), *proxy, *url);
+    if (!fd.ok()) return fd.status();
   }
 
   Stream stream(*std::move(fd), url->Authority(), deadline, options_.timeout);
   if (https) {
     if (absl::Status s = stream.StartTls(ctx, url->host); !s.ok()) return s;
   }
-  if (proxy.has_value() && !https) {
-    request_target = absl::StrCat("http://", url->HostHeader(), url->target);
-  }
-  std::string text = absl::StrCat(request.method, " ", request_target, " HTTP/1.1\r\nHost: ", url->HostHeader(),
-                                  "\r\nConnection: close\r\n");
-  if (!Named(request.headers, "user-agent")) absl::StrAppend(&text, "User-Agent: runed\r\n");
-  if (!https) absl::StrAppend(&text, proxy_header);
-  for (const auto& [name, value] : request.headers) absl::StrAppend(&text, name, ": ", value, "\r\n");
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    absl::StrAppend(&text, "Content-Length: ", request.body.size(), "\r\n");
-  }
-  absl::StrAppend(&text, "\r\n", request.body);
-  if (absl::Status s = stream.WriteAll(text); !s.ok()) return s;
-
+  // Through a proxy, a plaintext request names the whole URL.
+  const Proxy* http_proxy = proxy.has_value() && !https ? &*proxy : nullptr;
+  if (absl::Status s = stream.WriteAll(RequestText(request, *url, http_proxy)); !s.ok()) return s;
   Exchange exchange;
   if (absl::Status s = ReadResponse(stream, exchange); !s.ok()) return s;
   return std::move(exchange.response);

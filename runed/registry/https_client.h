@@ -40,8 +40,9 @@ struct HttpsClientOptions {
   // honours it, goes here).
   std::string ca_file = "/etc/ssl/certs/ca-certificates.crt";
   ProxySettings proxy;
-  // For the whole exchange: resolving, connecting, CONNECT, the TLS
-  // handshake, sending and reading the response.
+  // For the whole exchange: connecting, CONNECT, the TLS handshake, sending
+  // and reading the response. Name resolution (getaddrinfo) runs first, under
+  // the resolver's own timeouts.
   absl::Duration timeout = absl::Seconds(10);
 };
 
