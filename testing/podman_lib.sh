@@ -123,10 +123,14 @@ runroot = "$podman_dir/run"
 EOF
   export CONTAINERS_CONF="$podman_dir/containers.conf"
   export CONTAINERS_STORAGE_CONF="$podman_dir/storage.conf"
-  # Registries: none configured, so a short name never reaches the network.
+  # Registries: none configured, so a short name never reaches the network;
+  # the test registry (start_test_registry, started first) speaks plain HTTP.
   cat >"$podman_dir/registries.conf" <<'EOF'
 unqualified-search-registries = []
 EOF
+  if [ -n "$registry_addr" ]; then
+    printf '\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$registry_addr" >>"$podman_dir/registries.conf"
+  fi
   export CONTAINERS_REGISTRIES_CONF="$podman_dir/registries.conf"
 
   # Test runners keep PATH short; runc, iptables and umount live in sbin.
@@ -219,4 +223,62 @@ podman_unlock() {
     kill "$podman_lock_holder" 2>/dev/null
     podman_lock_holder=""
   fi
+}
+
+# start_test_registry <user> <password>: a real image registry (Debian's
+# docker-registry, the distribution registry) on a free loopback port with
+# htpasswd (bcrypt) authentication and storage in a temporary directory; sets
+# registry_addr ("127.0.0.1:<port>"). Call before start_podman, which then
+# lets the engine use it over plain HTTP. stop_test_registry ends it.
+registry_addr=""
+registry_pid=""
+registry_dir=""
+start_test_registry() {
+  command -v docker-registry >/dev/null 2>&1 && command -v htpasswd >/dev/null 2>&1 ||
+    podman_fail "docker-registry and htpasswd (apache2-utils) are needed; run tools/setup"
+  registry_dir="$(mktemp -d /tmp/rune-registry.XXXXXX)" || podman_fail "mktemp failed"
+  htpasswd -Bbn "$1" "$2" >"$registry_dir/htpasswd" 2>/dev/null || podman_fail "htpasswd failed"
+  local attempt port
+  for attempt in 1 2 3 4 5; do
+    # The registry cannot report a port it picked itself: take one the
+    # kernel just handed out, and retry if somebody else took it meanwhile.
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    cat >"$registry_dir/config.yml" <<EOF
+version: 0.1
+log: {level: warn}
+storage:
+  filesystem: {rootdirectory: $registry_dir/data}
+http:
+  addr: 127.0.0.1:$port
+auth:
+  htpasswd: {realm: rune-test, path: $registry_dir/htpasswd}
+EOF
+    docker-registry serve "$registry_dir/config.yml" >"$registry_dir/log" 2>&1 &
+    registry_pid=$!
+    for _ in $(seq 100); do
+      if curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; then
+        registry_addr="127.0.0.1:$port"
+        return 0
+      fi
+      kill -0 "$registry_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$registry_pid" 2>/dev/null
+    wait "$registry_pid" 2>/dev/null
+    registry_pid=""
+  done
+  podman_fail "the registry did not start; its log:"$'\n'"$(cat "$registry_dir/log")"
+}
+
+stop_test_registry() {
+  if [ -n "$registry_pid" ]; then
+    kill -TERM "$registry_pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$registry_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$registry_pid" 2>/dev/null
+    wait "$registry_pid" 2>/dev/null
+    registry_pid=""
+  fi
+  [ -n "$registry_dir" ] && rm -rf "$registry_dir"
+  registry_dir=""
+  registry_addr=""
 }
