@@ -234,6 +234,10 @@ int Main(int argc, char** argv) {
   registry_deps.runefile = *std::move(registry_entries);
   registry_deps.secrets = secrets::DataReaderOf(secret_store.get());
   registry_deps.env = env;
+  registry::EcrTokenSource ecr(registry::EcrOptionsFromEnv(env));
+  registry_deps.ecr = [&ecr](const std::string& region, const registry::AwsCredentials& keys) {
+    return ecr.Login(region, keys);
+  };
   registry::RegistryBook registries(std::move(registry_deps));
   std::unique_ptr<secrets::ObjectStore> configmap_store = secrets::NewConfigmapStore(db.get());
   logstore::LogStore log_store(options->data_dir, rf.logs.max_bytes_per_instance,

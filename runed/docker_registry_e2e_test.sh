@@ -6,8 +6,11 @@
 # credentials fails with the engine's message (SPEC §2.6); a wrong password
 # likewise; `rune admin registry add` (basic, password on stdin) is used by
 # the next pull without a restart, and the service runs (logs, exec); an
-# entry reading its credentials from a secret (--from-secret); a runefile
-# entry with password_file and ${VAR} expansion, read-only through the API.
+# entry reading its credentials from a secret (--from-secret); an ecr entry
+# whose login runed gets from an ECR endpoint (a scripted stand-in for AWS on
+# loopback, named by AWS_ENDPOINT_URL_ECR; SigV4 itself is checked by
+# //runed/registry:ecr_test); a runefile entry with password_file and ${VAR}
+# expansion, read-only through the API.
 #
 # Args: rune runed runed_address.sh test_lib.sh podman_lib.sh
 set -uo pipefail
@@ -19,17 +22,53 @@ trap 'end_process_test; stop_podman; stop_test_registry' EXIT
 
 user=rune-test
 password="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-start_test_registry "$user" "$password"
+ecr_password="ecr-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+start_test_registry "$user:$password" "AWS:$ecr_password"
 start_podman
+
+# The ECR stand-in: GetAuthorizationToken answers a login for user AWS, and
+# each request's target and credential scope are recorded.
+ecr_pid=""
+trap 'end_process_test; [ -n "$ecr_pid" ] && kill "$ecr_pid" 2>/dev/null; stop_podman; stop_test_registry' EXIT
+python3 - "$work/ecr.port" "$work/ecr.requests" "$ecr_password" <<'PY' &
+import base64, http.server, json, sys, time
+port_file, log_file, password = sys.argv[1:4]
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        auth = self.headers.get("Authorization", "")
+        with open(log_file, "a") as log:
+            log.write("%s %s\n" % (self.headers.get("X-Amz-Target"), auth.split(",")[0]))
+        body = json.dumps({"authorizationData": [{
+            "authorizationToken": base64.b64encode(("AWS:" + password).encode()).decode(),
+            "expiresAt": time.time() + 43200, "proxyEndpoint": "https://example.invalid"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os; os.rename(port_file + ".tmp", port_file)
+server.serve_forever()
+PY
+ecr_pid=$!
+for _ in $(seq 100); do [ -s "$work/ecr.port" ] && break; sleep 0.1; done
+[ -s "$work/ecr.port" ] || { fail "the ECR stand-in did not start"; exit 1; }
+export AWS_ENDPOINT_URL_ECR="http://127.0.0.1:$(cat "$work/ecr.port")"
+export AWS_ACCESS_KEY_ID=AKIDRUNETEST AWS_SECRET_ACCESS_KEY=rune-test-secret
 echo "     (registry $registry_addr)"
 
 # Three private images, none of them local under these names.
-for repo in private secret file; do
+for repo in private secret ecr file; do
   podman push -q --creds "$user:$password" --tls-verify=false "$podman_image" \
     "docker://$registry_addr/rune/$repo:test" >/dev/null 2>"$work/push.log" ||
     { cat "$work/push.log" >&2; fail "podman push $repo"; exit 1; }
 done
-ok "busybox pushed to the registry as rune/private, rune/secret and rune/file"
+ok "busybox pushed to the registry as rune/private, rune/secret, rune/ecr and rune/file"
 
 cat >"$work/runefile.yaml" <<EOF
 docker:
@@ -119,6 +158,17 @@ service_yaml secret "$registry_addr/rune/secret:test"
 expect "a wildcard entry with credentials from a secret" 0 'service/default/secret ready \(1/1 instances\)' -- \
   "$rune" cast "$work/secret.yaml" --timeout 120s
 expect "registry remove fromsecret" 0 '^registry/fromsecret removed$' -- "$rune" admin registry remove fromsecret
+
+# --- ecr: a login from the ECR endpoint with runed's AWS_* keys ---------------------
+expect "registry add (ecr, runed's AWS keys)" 0 '^registry/ecr added$' -- \
+  "$rune" admin registry add --name ecr --server "$registry_addr" --region us-east-1
+service_yaml ecr "$registry_addr/rune/ecr:test"
+expect "cast of an image from an ecr entry" 0 'service/default/ecr ready \(1/1 instances\)' -- \
+  "$rune" cast "$work/ecr.yaml" --timeout 120s
+got="$(cat "$work/ecr.requests" 2>/dev/null)"
+[[ "$got" == "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken AWS4-HMAC-SHA256 Credential=AKIDRUNETEST/"*"/us-east-1/ecr/aws4_request" ]] &&
+  ok "runed asked ECR once, signed with runed's key for us-east-1/ecr" || fail "ECR requests: '$got'"
+expect "registry remove ecr" 0 '^registry/ecr removed$' -- "$rune" admin registry remove ecr
 
 # --- a runefile entry (password_file with ${VAR}) ---------------------------------------
 stop_runed || fail "runed exit status"

@@ -225,7 +225,7 @@ podman_unlock() {
   fi
 }
 
-# start_test_registry <user> <password>: a real image registry (Debian's
+# start_test_registry <user:password>...: a real image registry (Debian's
 # docker-registry, the distribution registry) on a free loopback port with
 # htpasswd (bcrypt) authentication and storage in a temporary directory; sets
 # registry_addr ("127.0.0.1:<port>"). Call before start_podman, which then
@@ -237,8 +237,11 @@ start_test_registry() {
   command -v docker-registry >/dev/null 2>&1 && command -v htpasswd >/dev/null 2>&1 ||
     podman_fail "docker-registry and htpasswd (apache2-utils) are needed; run tools/setup"
   registry_dir="$(mktemp -d /tmp/rune-registry.XXXXXX)" || podman_fail "mktemp failed"
-  htpasswd -Bbn "$1" "$2" >"$registry_dir/htpasswd" 2>/dev/null || podman_fail "htpasswd failed"
-  local attempt port
+  local pair attempt port
+  for pair in "$@"; do
+    htpasswd -Bbn "${pair%%:*}" "${pair#*:}" >>"$registry_dir/htpasswd" 2>/dev/null ||
+      podman_fail "htpasswd failed"
+  done
   for attempt in 1 2 3 4 5; do
     # The registry cannot report a port it picked itself: take one the
     # kernel just handed out, and retry if somebody else took it meanwhile.

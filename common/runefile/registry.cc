@@ -102,35 +102,38 @@ std::string ImageRegistryHost(absl::string_view image) {
 
 std::vector<RegistryProblem> CheckRegistry(const RunefileRegistry& r) {
   std::vector<RegistryProblem> problems;
-  auto add = [&](const char* field, std::string reason) {
-    problems.push_back({field, std::move(reason)});
+  auto add = [&](const char* field, std::string reason, const char* rule) {
+    problems.push_back({field, std::move(reason), rule});
   };
   if (r.name.empty()) {
-    add("name", "required");
+    add("name", "required", "required");
   } else if (!IsDns1123Label(r.name)) {
-    add("name", Dns1123Reason(r.name));
+    add("name", Dns1123Reason(r.name), "dns1123");
   }
   if (r.registry.empty()) {
-    add("registry", "required");
+    add("registry", "required", "required");
   } else if (!IsRegistryServer(r.registry)) {
-    add("registry", absl::StrCat("must be a host, host:port or *.suffix, got \"", r.registry, "\""));
+    add("registry", absl::StrCat("must be a host, host:port or *.suffix, got \"", r.registry, "\""),
+        "dns1123");
   }
   if (!r.password.empty() && !r.password_file.empty()) {
-    add("password_file", "cannot be used together with password");
+    add("password_file", "cannot be used together with password", "conflict");
   }
   if (!r.token.empty() && !r.token_file.empty()) {
-    add("token_file", "cannot be used together with token");
+    add("token_file", "cannot be used together with token", "conflict");
   }
   if (!r.from_secret.empty()) {
     std::vector<std::string> parts = absl::StrSplit(r.from_secret, '/');
     if (parts.size() != 2 || !IsDns1123Label(parts[0]) || !IsDns1123Label(parts[1])) {
-      add("from_secret", absl::StrCat("must be <namespace>/<name>, got \"", r.from_secret, "\""));
+      add("from_secret", absl::StrCat("must be <namespace>/<name>, got \"", r.from_secret, "\""),
+          "reference");
     }
   }
 
   const std::string type = EffectiveRegistryType(r);
   if (type.empty()) {
-    add("type", "cannot be inferred: set it to one of basic, token, ecr, dockerconfigjson");
+    add("type", "cannot be inferred: set it to one of basic, token, ecr, dockerconfigjson",
+        "required");
     return problems;
   }
   const TypeFields* fields = nullptr;
@@ -138,8 +141,9 @@ std::vector<RegistryProblem> CheckRegistry(const RunefileRegistry& r) {
     if (type == f.type) fields = &f;
   }
   if (fields == nullptr) {
-    add("type", absl::StrCat("must be one of: basic, token, ecr, dockerconfigjson, got \"", type,
-                             "\""));
+    add("type",
+        absl::StrCat("must be one of: basic, token, ecr, dockerconfigjson, got \"", type, "\""),
+        "enum");
     return problems;
   }
   const std::vector<std::pair<const char*, const std::string*>> present = {
@@ -150,30 +154,33 @@ std::vector<RegistryProblem> CheckRegistry(const RunefileRegistry& r) {
     bool allowed = false;
     for (const char* a : fields->allowed) allowed = allowed || absl::string_view(a) == field;
     if (!allowed) {
-      add(field, absl::StrCat("not used with type ", type));
+      add(field, absl::StrCat("not used with type ", type), "conflict");
     } else if (!r.from_secret.empty() && absl::string_view(field) != "region") {
-      add(field, "cannot be used together with from_secret");
+      add(field, "cannot be used together with from_secret", "conflict");
     }
   }
   const bool secret = !r.from_secret.empty();
   const bool password = !r.password.empty() || !r.password_file.empty();
   if (type == "basic" && !secret) {
-    if (r.username.empty()) add("username", "required for type basic (or set from_secret)");
-    if (!password) add("password", "required for type basic: set password or password_file (or from_secret)");
+    if (r.username.empty()) add("username", "required for type basic (or set from_secret)", "required");
+    if (!password) add("password", "required for type basic: set password or password_file (or from_secret)",
+          "required");
   } else if (type == "token" && !secret) {
     if (r.token.empty() && r.token_file.empty()) {
-      add("token", "required for type token: set token or token_file (or from_secret)");
+      add("token", "required for type token: set token or token_file (or from_secret)", "required");
     }
   } else if (type == "ecr") {
-    if (r.region.empty()) add("region", "required for type ecr");
+    if (r.region.empty()) add("region", "required for type ecr", "required");
     if (r.username.empty() != !password) {
       add(r.username.empty() ? "username" : "password",
-          "the access key ID (username) and secret access key (password) go together for type ecr");
+          "the access key ID (username) and secret access key (password) go together for type ecr",
+          "required");
     }
   } else if (type == "dockerconfigjson" && !secret && !password) {
     add("password_file",
         "required for type dockerconfigjson: the Docker config.json in password_file or password "
-        "(or from_secret)");
+        "(or from_secret)",
+        "required");
   }
   return problems;
 }

@@ -32,6 +32,7 @@ std::string EffectiveRegistryType(const RunefileRegistry& r);
 struct RegistryProblem {
   std::string field;
   std::string reason;
+  std::string rule;  // the `rune lint` rule: required, dns1123, enum, conflict, reference
 };
 
 // Every rule the entry breaks: name a DNS-1123 label; registry a host,

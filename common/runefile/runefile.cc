@@ -155,12 +155,12 @@ class Decoder {
       if (findings_->size() == before && v.items[i].IsMapping()) {
         for (const RegistryProblem& problem : CheckRegistry(r)) {
           Add(FieldNode(v.items[i], problem.field), absl::StrCat(entry_path, ".", problem.field),
-              problem.reason, "registry");
+              problem.reason, problem.rule);
         }
         for (const RunefileRegistry& earlier : *out) {
           if (!r.name.empty() && earlier.name == r.name) {
             Add(FieldNode(v.items[i], "name"), absl::StrCat(entry_path, ".name"),
-                absl::StrCat("duplicate name \"", r.name, "\""), "registry");
+                absl::StrCat("duplicate name \"", r.name, "\""), "duplicate");
           }
         }
       }

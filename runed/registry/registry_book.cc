@@ -404,21 +404,12 @@ absl::StatusOr<std::string> RegistryBook::AuthConfig(const Entry& entry, const s
                                 .Set("serveraddress", host),
                             false);
     case api::RegistryInfo::ECR: {
-      AwsKeys keys{c.username, c.password, c.session_token};
+      AwsCredentials keys{c.username, c.password, c.session_token};
       if (keys.access_key_id.empty()) {
-        auto get = [&](const char* name) {
-          auto it = deps_.env.find(name);
-          return it == deps_.env.end() ? std::string() : it->second;
-        };
-        keys = {get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY"), get("AWS_SESSION_TOKEN")};
-        if (keys.access_key_id.empty() || keys.secret_access_key.empty()) {
-          return absl::FailedPreconditionError(
-              "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for runed, "
-              "or give the entry keys or from_secret");
-        }
+        RUNE_ASSIGN_OR_RETURN(keys, AwsCredentialsFromEnv(deps_.env));
       }
       if (!deps_.ecr) return absl::FailedPreconditionError("ECR logins are not available");
-      RUNE_ASSIGN_OR_RETURN(Login login, deps_.ecr(info.region(), keys));
+      RUNE_ASSIGN_OR_RETURN(EcrToken login, deps_.ecr(info.region(), keys));
       return PasswordAuth(login.username, login.password, host);
     }
     case api::RegistryInfo::DOCKERCONFIGJSON:

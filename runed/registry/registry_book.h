@@ -30,25 +30,16 @@
 #include "absl/strings/string_view.h"
 #include "common/runefile/runefile.h"
 #include "proto/admin.pb.h"
+#include "runed/registry/ecr.h"
+#include "runed/registry/sigv4.h"
 #include "runed/store/store.h"
 
 namespace rune::daemon::registry {
 
-// AWS keys for ECR's GetAuthorizationToken.
-struct AwsKeys {
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string session_token;
-};
-
-// What the engine logs in with.
-struct Login {
-  std::string username;
-  std::string password;
-};
-
-// Exchanges AWS keys for an ECR login (cached by the implementation).
-using EcrLogin = std::function<absl::StatusOr<Login>(const std::string& region, const AwsKeys& keys)>;
+// Exchanges AWS keys for an ECR login (EcrTokenSource::Login, which caches
+// it until shortly before it expires).
+using EcrLogin =
+    std::function<absl::StatusOr<EcrToken>(const std::string& region, const AwsCredentials& keys)>;
 
 // The decrypted data of a secret; nullopt when it does not exist.
 using SecretReader = std::function<absl::StatusOr<std::optional<std::map<std::string, std::string>>>(

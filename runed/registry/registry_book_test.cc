@@ -44,10 +44,11 @@ class RegistryBookTest : public ::testing::Test {
       if (it == secrets_.end()) return std::nullopt;
       return it->second;
     };
-    deps.ecr = [this](const std::string& region, const AwsKeys& keys) -> absl::StatusOr<Login> {
+    deps.ecr = [this](const std::string& region,
+                      const AwsCredentials& keys) -> absl::StatusOr<EcrToken> {
       ecr_calls_.push_back(absl::StrCat(region, " ", keys.access_key_id, " ", keys.secret_access_key,
                                         " ", keys.session_token));
-      return Login{"AWS", "ecr-password"};
+      return EcrToken{"AWS", "ecr-password", "", absl::InfiniteFuture()};
     };
     deps.env = env_;
     return RegistryBook(std::move(deps));
