@@ -3,6 +3,7 @@
 // runed and never shown again.
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/spec/documents.h"
 #include "common/status_macros.h"
 #include "proto/admin.grpc.pb.h"
 #include "rune/admin_common.h"
@@ -11,29 +12,6 @@
 
 namespace rune::cli {
 namespace {
-
-std::string TypeName(api::RegistryInfo::Type type) {
-  switch (type) {
-    case api::RegistryInfo::BASIC:
-      return "basic";
-    case api::RegistryInfo::TOKEN:
-      return "token";
-    case api::RegistryInfo::ECR:
-      return "ecr";
-    case api::RegistryInfo::DOCKERCONFIGJSON:
-      return "dockerconfigjson";
-    default:
-      return "unknown";
-  }
-}
-
-api::RegistryInfo::Type TypeOf(const std::string& name) {
-  if (name == "basic") return api::RegistryInfo::BASIC;
-  if (name == "token") return api::RegistryInfo::TOKEN;
-  if (name == "ecr") return api::RegistryInfo::ECR;
-  if (name == "dockerconfigjson") return api::RegistryInfo::DOCKERCONFIGJSON;
-  return api::RegistryInfo::TYPE_UNSPECIFIED;
-}
 
 std::string SourceName(api::RegistryInfo::Source source) {
   return source == api::RegistryInfo::RUNEFILE ? "runefile" : "runtime";
@@ -52,7 +30,7 @@ absl::Status RunAdminRegistryAdd(Invocation& inv) {
   api::AddRegistryRequest request;
   request.set_name(p.String("name"));
   request.set_server(p.String("server"));
-  if (p.IsSet("type")) request.set_type(TypeOf(p.String("type")));
+  if (p.IsSet("type")) request.set_type(common::spec::RegistryTypeOf(p.String("type")));
   if (p.IsSet("username")) request.set_username(p.String("username"));
   if (p.IsSet("password-file")) {
     RUNE_ASSIGN_OR_RETURN(std::string password, ReadCredential(inv, p.String("password-file")));
@@ -93,7 +71,7 @@ absl::Status RunAdminRegistryList(Invocation& inv) {
     common::Value items = common::Value::Array();
     for (const api::RegistryInfo& r : response.registries()) {
       common::Value doc = common::Value::Object();
-      doc.Set("name", r.name()).Set("server", r.server()).Set("type", TypeName(r.type()));
+      doc.Set("name", r.name()).Set("server", r.server()).Set("type", common::spec::RegistryTypeName(r.type()));
       doc.Set("source", SourceName(r.source()));
       if (!r.region().empty()) doc.Set("region", r.region());
       if (!r.from_secret().empty()) doc.Set("fromSecret", r.from_secret());
@@ -108,7 +86,7 @@ absl::Status RunAdminRegistryList(Invocation& inv) {
   }
   Table table({"NAME", "SERVER", "TYPE", "SOURCE"});
   for (const api::RegistryInfo& r : response.registries()) {
-    table.Add({r.name(), r.server(), TypeName(r.type()), SourceName(r.source())});
+    table.Add({r.name(), r.server(), common::spec::RegistryTypeName(r.type()), SourceName(r.source())});
   }
   table.Print(inv.out(), true);
   return absl::OkStatus();

@@ -78,7 +78,8 @@ docker:
       region: eu-west-1              # type ecr is inferred
     - name: quay
       registry: quay.io
-      from_secret: system/quay-pull  # credentials kept in a rune secret
+      type: basic                    # needed with from_secret alone
+      from_secret: ops/quay-pull     # a secret with keys username, password
 process:
   enabled: true
 orchestrator:

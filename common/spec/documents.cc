@@ -481,4 +481,18 @@ Value InstanceDocument(const api::Instance& i) {
   return doc;
 }
 
+std::string RegistryTypeName(api::RegistryInfo::Type type) {
+  if (type == api::RegistryInfo::TYPE_UNSPECIFIED) return "";
+  return absl::AsciiStrToLower(api::RegistryInfo::Type_Name(type));
+}
+
+api::RegistryInfo::Type RegistryTypeOf(absl::string_view name) {
+  api::RegistryInfo::Type type = api::RegistryInfo::TYPE_UNSPECIFIED;
+  if (name.empty() || name != absl::AsciiStrToLower(name) ||
+      !api::RegistryInfo::Type_Parse(absl::AsciiStrToUpper(name), &type)) {
+    return api::RegistryInfo::TYPE_UNSPECIFIED;
+  }
+  return type;
+}
+
 }  // namespace rune::common::spec

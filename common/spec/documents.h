@@ -43,6 +43,10 @@ std::string InstanceStateName(api::Instance::State state);
 // as "service"); readyWhen "running", "healthy", "started" ("" when unset).
 std::string DependencyKindName(api::Dependency::Kind kind);
 std::string ReadyWhenName(api::Dependency::ReadyWhen ready_when);
+// Registry credential types: "basic", "token", "ecr", "dockerconfigjson"
+// ("" when unset), and back (TYPE_UNSPECIFIED for anything else).
+std::string RegistryTypeName(api::RegistryInfo::Type type);
+api::RegistryInfo::Type RegistryTypeOf(absl::string_view name);
 
 }  // namespace rune::common::spec
 

@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/unique_fd.h"
 #include "http_parser.h"
 #include "openssl/err.h"
 #include "openssl/x509.h"
@@ -31,25 +32,7 @@ constexpr size_t kMaxHeadBytes = 64 * 1024;
 
 std::string ErrnoText(int err) { return absl::AsciiStrToLower(std::strerror(err)); }
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      if (fd_ >= 0) close(fd_);
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = common::UniqueFd;
 
 // The poll(2) timeout until `deadline`, rounded up so a poll never wakes
 // just before it and spins.

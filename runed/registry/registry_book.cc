@@ -16,6 +16,7 @@
 #include "common/document.h"
 #include "common/proto_time.h"
 #include "common/runefile/registry.h"
+#include "common/spec/documents.h"
 #include "common/status_macros.h"
 #include "common/violation.h"
 #include "google/protobuf/struct.pb.h"
@@ -27,29 +28,6 @@ namespace rune::daemon::registry {
 namespace {
 
 using common::RunefileRegistry;
-
-std::string TypeName(api::RegistryInfo::Type type) {
-  switch (type) {
-    case api::RegistryInfo::BASIC:
-      return "basic";
-    case api::RegistryInfo::TOKEN:
-      return "token";
-    case api::RegistryInfo::ECR:
-      return "ecr";
-    case api::RegistryInfo::DOCKERCONFIGJSON:
-      return "dockerconfigjson";
-    default:
-      return "";
-  }
-}
-
-api::RegistryInfo::Type TypeOf(absl::string_view name) {
-  if (name == "basic") return api::RegistryInfo::BASIC;
-  if (name == "token") return api::RegistryInfo::TOKEN;
-  if (name == "ecr") return api::RegistryInfo::ECR;
-  if (name == "dockerconfigjson") return api::RegistryInfo::DOCKERCONFIGJSON;
-  return api::RegistryInfo::TYPE_UNSPECIFIED;
-}
 
 std::string Aad(absl::string_view name) { return absl::StrCat("registry|", name); }
 
@@ -209,7 +187,7 @@ absl::StatusOr<api::AddRegistryResponse> RegistryBook::Add(const api::AddRegistr
   RunefileRegistry fields;
   fields.name = request.name();
   fields.registry = request.server();
-  fields.type = TypeName(request.type());
+  fields.type = common::spec::RegistryTypeName(request.type());
   fields.username = request.username();
   fields.password = request.password();
   fields.token = request.token();
@@ -228,7 +206,7 @@ absl::StatusOr<api::AddRegistryResponse> RegistryBook::Add(const api::AddRegistr
   api::RegistryInfo& info = *response.mutable_registry();
   info.set_name(fields.name);
   info.set_server(fields.registry);
-  info.set_type(TypeOf(common::EffectiveRegistryType(fields)));
+  info.set_type(common::spec::RegistryTypeOf(common::EffectiveRegistryType(fields)));
   info.set_source(api::RegistryInfo::RUNTIME);
   info.set_region(fields.region);
   info.set_from_secret(fields.from_secret);
@@ -261,7 +239,7 @@ absl::StatusOr<std::vector<RegistryBook::Entry>> RegistryBook::Entries() {
     Entry e;
     e.info.set_name(r.name);
     e.info.set_server(r.registry);
-    e.info.set_type(TypeOf(common::EffectiveRegistryType(r)));
+    e.info.set_type(common::spec::RegistryTypeOf(common::EffectiveRegistryType(r)));
     e.info.set_source(api::RegistryInfo::RUNEFILE);
     e.info.set_region(r.region);
     e.info.set_from_secret(r.from_secret);

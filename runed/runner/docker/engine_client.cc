@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/unique_fd.h"
 #include "google/protobuf/util/json_util.h"
 #include "http_parser.h"
 #include "runed/http/header_reader.h"
@@ -36,27 +37,7 @@ constexpr absl::Duration kCancelPoll = absl::Milliseconds(200);
 // strerror in lower case, the way the runner's messages print it.
 std::string ErrnoText(int err) { return absl::AsciiStrToLower(std::strerror(err)); }
 
-// A file descriptor closed when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      if (fd_ >= 0) close(fd_);
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
+using Fd = common::UniqueFd;
 
 // The poll(2) timeout until `deadline`, at most `cap`; -1 = no limit.
 int PollMillis(absl::Time deadline, absl::Duration cap) {
