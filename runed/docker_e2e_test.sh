@@ -34,16 +34,6 @@ start_runed "$work/runefile.yaml"
 "$rune" admin bootstrap --out-file "$work/t" --api-server "$addr" >/dev/null
 "$rune" login local --server "$addr" --token-file "$work/t" >/dev/null
 
-# py <code> < json: runs Python with the JSON of stdin as `d`.
-py() { python3 -c "import json, sys; d = json.load(sys.stdin); $1"; }
-# wait_for <seconds> <command…>: polls every 0.25 s until the command succeeds.
-wait_for() {
-  local deadline=$(($(date +%s) + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.25
-  done
-}
 # instance <name> <field>: one field of an instance (by name) as JSON text.
 instance() {
   "$rune" get instances "$1" -o json 2>/dev/null | py "print(json.dumps(d['instance'].get('$2')))"

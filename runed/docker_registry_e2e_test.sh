@@ -81,14 +81,6 @@ start_runed "$work/runefile.yaml"
 "$rune" admin bootstrap --out-file "$work/t" --api-server "$addr" >/dev/null
 "$rune" login local --server "$addr" --token-file "$work/t" >/dev/null
 
-py() { python3 -c "import json, sys; d = json.load(sys.stdin); $1"; }
-wait_for() {
-  local deadline=$(($(date +%s) + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.25
-  done
-}
 service_yaml() {  # service_yaml <name> <image>
   cat >"$work/$1.yaml" <<YAML
 service:

@@ -1,5 +1,6 @@
 # Shell test helpers, sourced by the process tests (runed/*_test.sh):
-#   ok <what>, fail <what>, expect <what> <exit> <regex> -- command...
+#   ok <what>, fail <what>, expect <what> <exit> <regex> -- command...,
+#   py <code> (JSON on stdin), wait_for <seconds> <command...>
 # `failures` counts failed checks; end a test with `exit $((failures > 0))`.
 failures=0
 fail() { echo "FAIL $*" >&2; failures=$((failures + 1)); }
@@ -14,6 +15,18 @@ expect() {
   else
     ok "$what"
   fi
+}
+
+# py <code> < json: runs Python with the JSON of stdin as `d`.
+py() { python3 -c "import json, sys; d = json.load(sys.stdin); $1"; }
+# wait_for <seconds> <command…>: polls every 0.25 s until the command succeeds
+# (a function; the variable $wait_for is runed_address.sh).
+wait_for() {
+  local deadline=$(($(date +%s) + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.25
+  done
 }
 
 # init_process_test <name> <rune> <runed> <runed_address.sh>: sets $rune,

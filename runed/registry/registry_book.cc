@@ -246,11 +246,8 @@ absl::StatusOr<std::vector<RegistryBook::Entry>> RegistryBook::Entries() {
     e.fields = r;
     entries.push_back(std::move(e));
   }
-  std::vector<store::Record> records;
-  RUNE_RETURN_IF_ERROR(deps_.store->Update([&](store::WriteTxn& txn) -> absl::Status {
-    RUNE_ASSIGN_OR_RETURN(records, txn.List(store::kRegistry, store::kSystemNamespace));
-    return absl::OkStatus();
-  }));
+  RUNE_ASSIGN_OR_RETURN(std::vector<store::Record> records,
+                        deps_.store->List(store::kRegistry, store::kSystemNamespace));
   for (const store::Record& rec : records) {
     RegistryRecord record;
     if (!record.ParseFromString(rec.value)) {
